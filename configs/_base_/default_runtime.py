@@ -1,0 +1,37 @@
+# Runtime shared by every mmft config. Training is iteration-based (as in
+# TLlib): checkpoints and logs count iterations; the best validation top-1
+# is kept, as TLlib reports the best of its periodic test accuracies.
+default_scope = 'mmft'
+custom_imports = dict(
+    imports=['mmft.models', 'mmft.engine', 'mmft.datasets', 'mmft.evaluation'],
+    allow_failed_imports=False)
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=500,
+        max_keep_ckpts=2,
+        save_best='auto',
+        rule='greater'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='VisualizationHook', enable=False),
+)
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
+
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0, deterministic=False)
+log_processor = dict(by_epoch=False)

@@ -1,0 +1,37 @@
+"""mmft: fine-tuning methods (Co-tuning, Bi-tuning, unsupervised finetuning)
+as MMEngine / mmpretrain components."""
+import mmcv
+import mmengine
+import mmpretrain
+from mmengine.utils import digit_version
+
+import mmft_config_scope  # noqa: F401  (`mmft::` config paths)
+
+from . import compat  # noqa: F401  (torch>=2.6 checkpoint loading)
+from .version import __version__
+
+_REQUIRED = (
+    ('mmengine', mmengine.__version__, '0.10.0', '1.0.0'),
+    ('mmcv', mmcv.__version__, '2.0.0', '2.4.0'),
+    ('mmpretrain', mmpretrain.__version__, '1.2.0', '1.3.0'),
+)
+
+
+def _check_versions(required=_REQUIRED) -> None:
+    """Raise a clear error when a dependency is outside the tested range.
+
+    Args:
+        required (tuple): ``(name, installed, low, high)`` rows.
+    """
+    for name, installed, low, high in required:
+        if not digit_version(low) <= digit_version(installed) < digit_version(
+                high):
+            raise RuntimeError(
+                f'mmft {__version__} needs {low} <= {name} < {high}, but '
+                f'{name}=={installed} is installed. Install a matching '
+                f'version, e.g. `pip install "{name}>={low},<{high}"`.')
+
+
+_check_versions()
+
+__all__ = ['__version__']

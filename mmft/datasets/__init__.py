@@ -1,0 +1,6 @@
+"""mmft datasets: wrappers and samplers."""
+import mmpretrain.datasets  # noqa: F401  (parent registry must be populated)
+
+from .class_subset_dataset import ClassSubsetDataset
+
+__all__ = ['ClassSubsetDataset']

@@ -1,0 +1,4 @@
+"""mmft engine: hooks."""
+import mmpretrain.engine  # noqa: F401  (parent registry must be populated)
+
+from .hooks import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+from .category_relationship_hook import CategoryRelationshipHook
+
+__all__ = ['CategoryRelationshipHook']

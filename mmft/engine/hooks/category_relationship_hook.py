@@ -1,0 +1,261 @@
+"""Learn Co-tuning's category relationship before training starts."""
+import copy
+import hashlib
+import os.path as osp
+from typing import List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine import dist
+from mmengine.hooks import Hook
+from mmengine.runner.checkpoint import _load_checkpoint
+from mmengine.utils import ProgressBar
+
+from mmft.models.heads import CoTuningHead
+from mmft.models.utils import (accumulate_source_probs, direct_relationship,
+                               reverse_relationship, validate_relationship)
+from mmft.registry import HOOKS
+from mmft.utils import atomic_save, find_modules, unwrap_model
+
+# Temperature that matches the official code's calibration constant.
+OFFICIAL_TEMPERATURE = 1 / 0.8840456604957581
+
+
+def innermost_dataset(cfg: dict) -> dict:
+    """Follow ``dataset`` keys of wrapper configs to the one with a pipeline."""
+    while 'pipeline' not in cfg and isinstance(cfg.get('dataset'), dict):
+        cfg = cfg['dataset']
+    return cfg
+
+
+@HOOKS.register_module()
+class CategoryRelationshipHook(Hook):
+    """Fill every :class:`CoTuningHead`'s relationship before training.
+
+    In ``before_train`` (after pretrained weights and any checkpoint are
+    loaded): a relationship restored from a checkpoint is kept as it is; else
+    a valid cache file in the work dir is loaded; else the model runs once
+    over the training set (test pipeline, eval mode, no grad, each sample once)
+    and the statistics are summed across ranks. The result goes into the head
+    buffer (so checkpoints carry it) and into the cache.
+
+    Args:
+        approach (str): 'direct' (TLlib) or 'reverse' (the official code's
+            default, calibrated logistic regression). Defaults to 'direct'.
+        temperature (float): Softmax temperature of the source predictions.
+            1.0 is TLlib's; ``OFFICIAL_TEMPERATURE`` (about 1.131) is the
+            official code's calibration. Defaults to 1.0.
+        pipeline (list[dict], optional): Pipeline of the pass. Defaults to
+            the test (else val) dataloader's pipeline.
+        batch_size (int, optional): Batch size of the pass. Defaults to the
+            train dataloader's.
+        cache_file (str, optional): Cache path, relative to the work dir.
+            None disables the cache. Defaults to 'relationship.pth'.
+        reverse_val_ratio (float): Per-class hold-out share of the reverse
+            estimate. Defaults to 0.2.
+        reverse_cs (Sequence[float], optional): Regularisation grid of the
+            reverse estimate. Defaults to the official grid.
+    """
+
+    priority = 'ABOVE_NORMAL'
+
+    def __init__(self,
+                 approach: str = 'direct',
+                 temperature: float = 1.0,
+                 pipeline: Optional[List[dict]] = None,
+                 batch_size: Optional[int] = None,
+                 cache_file: Optional[str] = 'relationship.pth',
+                 reverse_val_ratio: float = 0.2,
+                 reverse_cs: Optional[Sequence[float]] = None) -> None:
+        if approach not in ('direct', 'reverse'):
+            raise ValueError('CategoryRelationshipHook: `approach` must be '
+                             f"'direct' or 'reverse', got {approach!r}")
+        if not temperature > 0:
+            raise ValueError('CategoryRelationshipHook: `temperature` must be '
+                             f'> 0, got {temperature!r}')
+        if not 0 <= reverse_val_ratio < 1:
+            raise ValueError('CategoryRelationshipHook: `reverse_val_ratio` '
+                             f'must be in [0, 1), got {reverse_val_ratio!r}')
+        self.approach = approach
+        self.temperature = float(temperature)
+        self.pipeline = pipeline
+        self.batch_size = batch_size
+        self.cache_file = cache_file
+        self.reverse_val_ratio = reverse_val_ratio
+        self.reverse_cs = reverse_cs
+        self._checkpoint_classes: Optional[Sequence[str]] = None
+
+    # ---------------------------------------------------------------- checks
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Reject a checkpoint whose relationship does not fit the model."""
+        state = checkpoint.get('state_dict', {})
+        for name, head in find_modules(runner.model, CoTuningHead):
+            key = f'{name}.relationship' if name else 'relationship'
+            if key in state:
+                validate_relationship(state[key], head.num_classes,
+                                      head.num_source_classes,
+                                      f'checkpoint key {key!r}')
+        # Compared with the training set in before_train, once it is built.
+        saved = checkpoint.get('meta', {}).get('dataset_meta') or {}
+        self._checkpoint_classes = saved.get('classes')
+
+    def _check_checkpoint_classes(self, runner) -> None:
+        saved = self._checkpoint_classes
+        classes = self._train_classes(runner)
+        if saved and classes and list(saved) != list(classes):
+            raise ValueError(
+                'the checkpoint was trained on other classes than '
+                'train_dataloader.dataset has (first ones: '
+                f'{list(saved)[:3]} vs {list(classes)[:3]})')
+
+    @staticmethod
+    def _train_classes(runner) -> Optional[Sequence[str]]:
+        dataset = runner.train_dataloader.dataset
+        return getattr(dataset, 'metainfo', {}).get('classes')
+
+    # ------------------------------------------------------------- the pass
+    def before_train(self, runner) -> None:
+        """Restore, load or learn the relationship of every Co-tuning head."""
+        self._check_checkpoint_classes(runner)
+        heads = find_modules(runner.model, CoTuningHead)
+        if not heads:
+            raise TypeError('CategoryRelationshipHook needs a CoTuningHead in '
+                            'the model (model.head.type)')
+        pending = [head for _, head in heads if not self._is_set(head)]
+        if not pending:
+            runner.logger.info('Co-tuning relationship restored from the '
+                               'checkpoint; not recomputed.')
+            return
+        head = pending[0]
+        fingerprint = self._fingerprint(runner, head)
+        relationship = self._load_cache(runner, head, fingerprint)
+        if relationship is None:
+            relationship = self._compute(runner, head)
+            if self.cache_file and dist.is_main_process():
+                atomic_save(
+                    dict(relationship=relationship.cpu(), **fingerprint),
+                    self._cache_path(runner))
+        for h in pending:
+            validate_relationship(relationship, h.num_classes,
+                                  h.num_source_classes, 'the estimate')
+            h.set_relationship(relationship)
+
+    @staticmethod
+    def _is_set(head: CoTuningHead) -> bool:
+        rows = head.relationship.sum(1)
+        return bool(torch.allclose(rows, torch.ones_like(rows), atol=1e-3))
+
+    def _cache_path(self, runner) -> str:
+        return osp.join(runner.work_dir, osp.expanduser(self.cache_file))
+
+    def _fingerprint(self, runner, head: CoTuningHead) -> dict:
+        """What the relationship depends on, to tell a stale cache."""
+        dataset = runner.train_dataloader.dataset
+        labels = np.asarray(dataset.get_gt_labels(), dtype=np.int64)
+        indices = getattr(dataset, 'indices', None)
+        digest = hashlib.sha1(labels.tobytes())
+        if indices is not None:
+            digest.update(np.asarray(indices, dtype=np.int64).tobytes())
+        return dict(
+            classes=list(self._train_classes(runner) or []),
+            samples=digest.hexdigest(),
+            approach=self.approach,
+            temperature=self.temperature,
+            source_checkpoint=head.source_checkpoint)
+
+    def _load_cache(self, runner, head: CoTuningHead,
+                    fingerprint: dict) -> Optional[torch.Tensor]:
+        """Rank 0 reads the cache if it is valid; all ranks get its answer."""
+        result = [None]
+        if self.cache_file and dist.is_main_process():
+            path = self._cache_path(runner)
+            if osp.isfile(path):
+                cache = _load_checkpoint(path, map_location='cpu')
+                validate_relationship(cache['relationship'], head.num_classes,
+                                      head.num_source_classes,
+                                      f'the cache {path!r}')
+                if cache.get('classes') != fingerprint['classes']:
+                    raise ValueError(
+                        f'the relationship cache {path!r} was computed for '
+                        'other classes than train_dataloader.dataset has: '
+                        'delete it or use another work_dir')
+                stale = [k for k, v in fingerprint.items() if cache.get(k) != v]
+                if stale:
+                    runner.logger.warning(
+                        f'relationship cache {path!r} differs in {stale}: '
+                        'recomputing it')
+                else:
+                    runner.logger.info(f'relationship loaded from {path}')
+                    result = [cache['relationship']]
+        dist.broadcast_object_list(result)
+        return result[0]
+
+    def _loader_cfg(self, runner) -> dict:
+        """The train dataloader config with the test pipeline, no shuffle."""
+        cfg = copy.deepcopy(runner.cfg.train_dataloader)
+        pipeline = self.pipeline
+        for key in ('test_dataloader', 'val_dataloader'):
+            if pipeline is None and runner.cfg.get(key):
+                pipeline = innermost_dataset(runner.cfg[key]['dataset']).get(
+                    'pipeline')
+        if pipeline is None:
+            raise ValueError('CategoryRelationshipHook: give `pipeline`, or a '
+                             'test_dataloader whose dataset has a pipeline')
+        innermost_dataset(cfg['dataset'])['pipeline'] = copy.deepcopy(pipeline)
+        cfg['sampler'] = dict(type='DefaultSampler', shuffle=False,
+                              round_up=False)
+        cfg.pop('batch_sampler', None)
+        cfg['persistent_workers'] = False
+        cfg['drop_last'] = False  # every sample exactly once
+        if self.batch_size:
+            cfg['batch_size'] = self.batch_size
+        return cfg
+
+    @torch.no_grad()
+    def _compute(self, runner, head: CoTuningHead) -> torch.Tensor:
+        """One eval pass of the pretrained model over the training set."""
+        loader = runner.build_dataloader(self._loader_cfg(runner),
+                                         seed=runner.seed)
+        model = unwrap_model(runner.model)
+        was_training = model.training
+        model.eval()
+        runner.logger.info(f'learning the Co-tuning relationship '
+                           f'({self.approach}) over the training set')
+        sums, counts, probs, labels, idxs = 0., 0., [], [], []
+        bar = ProgressBar(len(loader)) if dist.is_main_process() else None
+        for data in loader:
+            data = model.data_preprocessor(data, False)
+            logits = head.source_logits(model.extract_feat(data['inputs']))
+            y = torch.cat([d.gt_label for d in data['data_samples']])
+            batch_sums, batch_counts = accumulate_source_probs(
+                logits, y, head.num_classes, self.temperature)
+            sums, counts = sums + batch_sums, counts + batch_counts
+            if self.approach == 'reverse':
+                probs.append((logits.double() / self.temperature).softmax(1))
+                labels.append(y)
+                idxs.append(torch.tensor(
+                    [d.sample_idx for d in data['data_samples']]))
+            if bar is not None:
+                bar.update()
+        model.train(was_training)
+        if self.approach == 'direct':
+            dist.all_reduce(sums)
+            dist.all_reduce(counts)
+            return direct_relationship(sums, counts).to(head.relationship)
+        return self._reverse(head, probs, labels, idxs)
+
+    def _reverse(self, head: CoTuningHead, probs: list, labels: list,
+                 idxs: list) -> torch.Tensor:
+        """Gather every sample's probabilities, fit on rank 0, broadcast."""
+        local = (torch.cat(probs).cpu().numpy(), torch.cat(labels).cpu().numpy(),
+                 torch.cat(idxs).numpy())
+        parts = dist.all_gather_object(local)
+        relationship = torch.zeros_like(head.relationship)
+        if dist.is_main_process():
+            p, y, i = (np.concatenate(x) for x in zip(*parts))
+            order = np.argsort(i, kind='stable')  # independent of world size
+            relationship = reverse_relationship(
+                p[order], y[order], head.num_classes, self.reverse_val_ratio,
+                seed=0, cs=self.reverse_cs).to(relationship)
+        dist.broadcast(relationship, src=0)
+        return relationship

@@ -1,0 +1,3 @@
+from .cotuning_head import CoTuningHead
+
+__all__ = ['CoTuningHead']

@@ -1,0 +1,107 @@
+"""mmft registries: one child of every mmpretrain registry node.
+
+A build with ``default_scope='mmft'`` first switches to the node of that scope
+(``mmft.registry``), so every node mmpretrain has must exist here as well.
+Lookups that miss in an mmft node climb to the mmpretrain parent and then to
+mmengine's root, so every mmpretrain and mmengine component stays reachable.
+"""
+from mmengine.registry import Registry
+from mmpretrain import registry as pre
+
+# Training runner and its pieces.
+RUNNERS = Registry(
+    'runner', parent=pre.RUNNERS, scope='mmft', locations=['mmft.engine'])
+RUNNER_CONSTRUCTORS = Registry(
+    'runner constructor',
+    parent=pre.RUNNER_CONSTRUCTORS,
+    scope='mmft',
+    locations=['mmft.engine'])
+LOOPS = Registry(
+    'loop', parent=pre.LOOPS, scope='mmft', locations=['mmft.engine'])
+HOOKS = Registry(
+    'hook', parent=pre.HOOKS, scope='mmft', locations=['mmft.engine.hooks'])
+LOG_PROCESSORS = Registry(
+    'log processor',
+    parent=pre.LOG_PROCESSORS,
+    scope='mmft',
+    locations=['mmft.engine'])
+OPTIMIZERS = Registry(
+    'optimizer',
+    parent=pre.OPTIMIZERS,
+    scope='mmft',
+    locations=['mmft.engine'])
+OPTIM_WRAPPERS = Registry(
+    'optimizer_wrapper',
+    parent=pre.OPTIM_WRAPPERS,
+    scope='mmft',
+    locations=['mmft.engine'])
+OPTIM_WRAPPER_CONSTRUCTORS = Registry(
+    'optimizer wrapper constructor',
+    parent=pre.OPTIM_WRAPPER_CONSTRUCTORS,
+    scope='mmft',
+    locations=['mmft.engine'])
+PARAM_SCHEDULERS = Registry(
+    'parameter scheduler',
+    parent=pre.PARAM_SCHEDULERS,
+    scope='mmft',
+    locations=['mmft.engine'])
+
+# Data.
+DATASETS = Registry(
+    'dataset', parent=pre.DATASETS, scope='mmft', locations=['mmft.datasets'])
+DATA_SAMPLERS = Registry(
+    'data sampler',
+    parent=pre.DATA_SAMPLERS,
+    scope='mmft',
+    locations=['mmft.datasets'])
+TRANSFORMS = Registry(
+    'transform',
+    parent=pre.TRANSFORMS,
+    scope='mmft',
+    locations=['mmft.datasets'])
+
+# Models.
+MODELS = Registry(
+    'model', parent=pre.MODELS, scope='mmft', locations=['mmft.models'])
+MODEL_WRAPPERS = Registry(
+    'model_wrapper',
+    parent=pre.MODEL_WRAPPERS,
+    scope='mmft',
+    locations=['mmft.models'])
+WEIGHT_INITIALIZERS = Registry(
+    'weight initializer',
+    parent=pre.WEIGHT_INITIALIZERS,
+    scope='mmft',
+    locations=['mmft.models'])
+BATCH_AUGMENTS = Registry(
+    'batch augment',
+    parent=pre.BATCH_AUGMENTS,
+    scope='mmft',
+    locations=['mmft.models'])
+TASK_UTILS = Registry(
+    'task util',
+    parent=pre.TASK_UTILS,
+    scope='mmft',
+    locations=['mmft.models'])
+TOKENIZER = Registry(
+    'tokenizer', parent=pre.TOKENIZER, scope='mmft',
+    locations=['mmft.models'])
+
+# Evaluation and visualisation.
+METRICS = Registry(
+    'metric', parent=pre.METRICS, scope='mmft', locations=['mmft.evaluation'])
+EVALUATORS = Registry(
+    'evaluator',
+    parent=pre.EVALUATORS,
+    scope='mmft',
+    locations=['mmft.evaluation'])
+VISUALIZERS = Registry(
+    'visualizer',
+    parent=pre.VISUALIZERS,
+    scope='mmft',
+    locations=['mmft.visualization'])
+VISBACKENDS = Registry(
+    'vis_backend',
+    parent=pre.VISBACKENDS,
+    scope='mmft',
+    locations=['mmft.visualization'])

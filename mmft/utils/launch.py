@@ -1,0 +1,109 @@
+"""Helpers shared by ``tools/train.py`` and ``tools/test.py``."""
+import os
+import os.path as osp
+from typing import Iterator, Tuple
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+
+DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def _data_roots(cfg, path: str) -> Iterator[Tuple[str, str]]:
+    """Yield ``(config key, data_root)`` of every dataset config below."""
+    if isinstance(cfg, dict):
+        if isinstance(cfg.get('data_root'), str) and cfg['data_root']:
+            yield f'{path}.data_root', cfg['data_root']
+        for key in ('dataset', 'datasets'):
+            sub = cfg.get(key)
+            if isinstance(sub, dict):
+                yield from _data_roots(sub, f'{path}.{key}')
+            elif isinstance(sub, (list, tuple)):
+                for i, item in enumerate(sub):
+                    yield from _data_roots(item, f'{path}.{key}.{i}')
+
+
+def _checkpoints(cfg, path: str) -> Iterator[Tuple[str, str]]:
+    """Yield ``(config key, path)`` of every local checkpoint below."""
+    if isinstance(cfg, dict):
+        items = cfg.items()
+    elif isinstance(cfg, (list, tuple)):
+        items = ((str(i), v) for i, v in enumerate(cfg))
+    else:
+        return
+    for key, value in items:
+        if key in ('checkpoint', 'source_checkpoint') and isinstance(
+                value, str) and '://' not in value:
+            yield f'{path}.{key}', value
+        else:
+            yield from _checkpoints(value, f'{path}.{key}')
+
+
+def check_paths(cfg: Config, fields=DATALOADERS,
+                checkpoints: bool = True) -> None:
+    """Fail before building anything when a data root or a checkpoint that
+    the model loads is missing, naming the config key.
+
+    Args:
+        cfg (Config): The run's config.
+        fields (Sequence[str]): Dataloader keys whose data roots to check.
+        checkpoints (bool): Also check the checkpoints the model loads when
+            its weights are initialised (training only). Defaults to True.
+    """
+    for field in fields:
+        loader = cfg.get(field)
+        if not loader:
+            continue
+        for key, root in _data_roots(loader.get('dataset'), f'{field}.dataset'):
+            if not osp.isdir(osp.expanduser(root)):
+                raise FileNotFoundError(
+                    f'{key}={root!r} does not exist. Download the dataset '
+                    'there (see the config\'s README) or pass '
+                    f'--cfg-options {key}=/path/to/data')
+    for key, path in _checkpoints(cfg.get('model') if checkpoints else None,
+                                  'model'):
+        if not osp.isfile(osp.expanduser(path)):
+            raise FileNotFoundError(
+                f'{key}={path!r} does not exist. Convert the pretrained '
+                'weights with a tool in tools/model_converters (see the '
+                f'config\'s README) or pass --cfg-options {key}=/path/to/file')
+
+
+def set_dataloader_defaults(cfg: Config, fields=DATALOADERS,
+                            pin_memory: bool = True,
+                            persistent_workers: bool = True) -> None:
+    """mmpretrain's dataloader defaults, valid with ``num_workers=0`` too.
+
+    ``persistent_workers`` is only turned on where ``num_workers > 0``,
+    because PyTorch rejects it otherwise.
+    """
+    for field in fields:
+        loader = cfg.get(field)
+        if not loader:
+            continue
+        loader.setdefault('collate_fn', dict(type='default_collate'))
+        loader.setdefault('pin_memory',
+                          pin_memory and torch.cuda.is_available())
+        loader['persistent_workers'] = bool(
+            persistent_workers and loader.get('persistent_workers', True)
+            and loader.get('num_workers', 0) > 0)
+
+
+def setup_cpu_distributed(cfg: Config) -> None:
+    """Let ``--launcher pytorch`` run on CPU processes with gloo.
+
+    mmengine's ``init_dist`` calls ``torch.cuda.set_device``, which fails
+    without a GPU. Where no GPU is present we start the gloo process group
+    ourselves (mmengine then skips its own) and wrap the model in DDP without
+    device ids. On GPU machines nothing changes.
+    """
+    if cfg.get('launcher') != 'pytorch' or torch.cuda.is_available():
+        return
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(backend='gloo')
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel')
+    wrapper.update(device_ids=None, broadcast_buffers=False)
+    cfg.model_wrapper_cfg = wrapper
+    os.environ.setdefault('LOCAL_RANK', '0')

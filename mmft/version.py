@@ -1,0 +1,2 @@
+"""mmft's version."""
+__version__ = '0.1.0'

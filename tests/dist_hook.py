@@ -1,0 +1,25 @@
+"""A test-only hook that saves what each rank holds after training."""
+import os.path as osp
+
+import torch
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+
+from mmft.registry import HOOKS
+from mmft.utils import unwrap_model
+
+
+@HOOKS.register_module(force=True)
+class DumpRankStateHook(Hook):
+    """Write ``rank{r}.pth`` with the model state and the data subset."""
+
+    priority = 'LOWEST'
+
+    def after_train(self, runner) -> None:
+        dataset = runner.train_dataloader.dataset
+        state = dict(
+            model={k: v.detach().cpu().clone() for k, v in
+                   unwrap_model(runner.model).state_dict().items()},
+            indices=torch.as_tensor(dataset.indices),
+            world_size=runner.world_size)
+        torch.save(state, osp.join(runner.work_dir, f'rank{get_rank()}.pth'))

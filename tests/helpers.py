@@ -1,0 +1,92 @@
+"""Small data, models and configs that the tests make for themselves."""
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+from typing import Sequence
+
+import cv2
+import numpy as np
+import torch
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+NUM_CLASSES = 3
+NUM_SOURCE = 5
+# A ResNet-18 of 8 base channels: 64 output channels, fast on a CPU.
+TINY_BACKBONE = dict(
+    type='ResNet', depth=18, base_channels=8, stem_channels=8,
+    out_indices=(3, ))
+FEAT_DIM = 64
+
+
+def make_image_folder(root: str, per_class: Sequence[int],
+                      size: int = 32, seed: int = 0) -> None:
+    """Write ``root/<class>/<i>.png`` images whose colour depends on the
+    class, so that a model can learn them."""
+    rng = np.random.default_rng(seed)
+    for c, n in enumerate(per_class):
+        os.makedirs(osp.join(root, f'class{c}'), exist_ok=True)
+        for i in range(n):
+            img = rng.integers(0, 60, (size, size, 3), dtype=np.uint8)
+            img[..., c % 3] += np.uint8(150 + 10 * c)
+            cv2.imwrite(osp.join(root, f'class{c}', f'{i}.png'), img)
+
+
+def make_dataset(root: str, train: Sequence[int] = (8, 6, 7),
+                 test: Sequence[int] = (3, 3, 3)) -> str:
+    """A tiny train/test image-folder dataset; returns its root."""
+    make_image_folder(osp.join(root, 'train'), train, seed=0)
+    make_image_folder(osp.join(root, 'test'), test, seed=1)
+    return root
+
+
+def make_source_checkpoint(path: str, seed: int = 0) -> str:
+    """Save a random tiny classifier as the 'pretrained' source model:
+    ``backbone.*`` plus a ``head.fc.*`` classifier of NUM_SOURCE classes."""
+    from mmengine.registry import init_default_scope
+
+    import mmft.models  # noqa: F401
+    from mmft.registry import MODELS
+    init_default_scope('mmft')
+    torch.manual_seed(seed)
+    model = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=TINY_BACKBONE,
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='LinearClsHead',
+                num_classes=NUM_SOURCE,
+                in_channels=FEAT_DIM)))
+    model.init_weights()
+    with torch.no_grad():  # a classifier with confident, varied outputs
+        model.head.fc.weight.normal_(0, 1)
+    torch.save(dict(state_dict=model.state_dict()), path)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def run_tool(*args: str, env: dict = None, timeout: int = 600) -> str:
+    """Run a command from the repository root; return its output."""
+    full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
+    proc = subprocess.run(
+        list(args),
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout)
+    if proc.returncode != 0:
+        raise AssertionError(f'{args} failed:\n{proc.stdout[-6000:]}')
+    return proc.stdout
+
+
+def python() -> str:
+    return sys.executable

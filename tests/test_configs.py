@@ -1,0 +1,68 @@
+"""Every config builds; configs ship with the package (``mmft::``)."""
+import glob
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import mmft
+from mmft.registry import MODELS
+from tests.helpers import ROOT
+
+CONFIGS = sorted(
+    p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
+                         recursive=True) if '_base_' not in p)
+
+
+def test_every_method_has_configs():
+    names = [osp.relpath(p, osp.join(ROOT, 'configs')) for p in CONFIGS]
+    for required in ('cotuning/r50_cub.py', 'cotuning/r50_cars.py',
+                     'cotuning/r50_aircraft.py', 'erm/r50_cub.py',
+                     'erm/r50_cars.py', 'erm/r50_aircraft.py',
+                     'demo/cotuning_effnetlite0_digits.py',
+                     'demo/erm_effnetlite0_digits.py'):
+        assert required in names
+
+
+@pytest.mark.parametrize('path', CONFIGS,
+                         ids=[osp.relpath(p, ROOT) for p in CONFIGS])
+def test_config_builds(path):
+    cfg = Config.fromfile(path)
+    assert cfg.default_scope == 'mmft'
+    init_default_scope('mmft')
+    model = MODELS.build(cfg.model)
+    classes = cfg.data_preprocessor.num_classes
+    assert model.head.num_classes == classes
+    if cfg.model.head.type == 'CoTuningHead':
+        assert model.head.relationship.shape == (classes, 1000)
+        assert any(h.type == 'CategoryRelationshipHook'
+                   for h in cfg.custom_hooks)
+    train = cfg.train_dataloader
+    assert train.dataset.type == 'ClassSubsetDataset'
+    assert 0 < train.dataset.ratio <= 1
+    assert cfg.auto_scale_lr.base_batch_size == train.batch_size
+
+
+def test_mmft_scope_configs_resolve_in_a_fresh_process(tmp_path):
+    """A downstream project inherits mmft's configs after pip install,
+    without importing mmft first."""
+    child = tmp_path / 'downstream.py'
+    child.write_text("_base_ = ['mmft::cotuning/r50_cub.py']\n"
+                     'model = dict(head=dict(num_classes=10))\n')
+    code = ('from mmengine.config import Config; '
+            f'c = Config.fromfile({str(child)!r}); '
+            'print(c.model.head.type, c.model.head.num_classes, '
+            'c.train_dataloader.dataset.type)')
+    out = subprocess.run([sys.executable, '-c', code], cwd=str(tmp_path),
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split() == ['CoTuningHead', '10', 'ClassSubsetDataset']
+
+
+def test_version_guard_names_versions():
+    with pytest.raises(RuntimeError,
+                       match=r'1.2.0 <= mmpretrain < 1.3.0.*mmpretrain==1.0.0'):
+        mmft._check_versions((('mmpretrain', '1.0.0', '1.2.0', '1.3.0'), ))
+    mmft._check_versions()

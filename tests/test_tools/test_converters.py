@@ -1,0 +1,82 @@
+"""Model converters: renamed weights reproduce the source model's outputs."""
+import importlib.util
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+
+import mmft.models  # noqa: F401
+from mmft.registry import MODELS
+from tests.helpers import ROOT, python, run_tool
+
+
+def load_tool(name):
+    path = osp.join(ROOT, 'tools', 'model_converters', name + '.py')
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def classifier(backbone, in_channels, **preprocessor):
+    init_default_scope('mmft')
+    model = MODELS.build(
+        dict(type='ImageClassifier', backbone=backbone,
+             neck=dict(type='GlobalAveragePooling'),
+             head=dict(type='LinearClsHead', num_classes=1000,
+                       in_channels=in_channels),
+             data_preprocessor=preprocessor or None))
+    return model.eval()
+
+
+def test_torchvision_resnet_gives_the_same_logits(tmp_path):
+    import torchvision
+    torch.manual_seed(0)
+    tv = torchvision.models.resnet18(weights=None).eval()
+    src = str(tmp_path / 'tv.pth')
+    torch.save(tv.state_dict(), src)
+    out = str(tmp_path / 'mm.pth')
+    run_tool(python(), 'tools/model_converters/'
+             'torchvision_resnet_to_mmpretrain.py', src, out)
+    model = classifier(dict(type='ResNet', depth=18, out_indices=(3, )), 512)
+    model.load_state_dict(torch.load(out)['state_dict'], strict=True)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x, mode='tensor'), tv(x),
+                                   atol=1e-4, rtol=1e-4)
+
+
+def test_resnet_without_classifier_is_refused():
+    convert = load_tool('torchvision_resnet_to_mmpretrain').convert
+    with pytest.raises(KeyError, match='Co-tuning needs the classifier'):
+        convert({'conv1.weight': torch.zeros(1)})
+
+
+def test_efficientnet_lite0_package_weights_see_a_cat(tmp_path):
+    """The real ImageNet weights: scikit-image's chelsea is a cat."""
+    import cv2
+    import skimage.data
+    out = str(tmp_path / 'lite0.pth')
+    run_tool(python(), 'tools/model_converters/efficientnet_lite0_to_mmft.py',
+             out)
+    model = classifier(dict(type='EfficientNetLite'), 1280,
+                       type='ClsDataPreprocessor', mean=[127.5] * 3,
+                       std=[127.5] * 3)
+    model.load_state_dict(torch.load(out)['state_dict'], strict=True)
+    img = cv2.resize(skimage.data.chelsea(), (224, 224))  # RGB
+    x = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)
+    with torch.no_grad():
+        data = model.data_preprocessor({'inputs': [x]})
+        top1 = model(data['inputs'], mode='tensor').argmax(1).item()
+    assert top1 in (281, 282, 285)  # tabby, tiger cat, Egyptian cat
+
+
+def test_efficientnet_block_mapping():
+    tool = load_tool('efficientnet_lite0_to_mmft')
+    assert tool.block_position(0) == (1, 0)
+    assert tool.block_position(2) == (2, 1)
+    assert tool.block_position(15) == (5, 4)
+    with pytest.raises(KeyError):
+        tool.block_position(16)

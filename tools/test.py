@@ -1,0 +1,109 @@
+"""Test (and evaluate) a checkpoint with an mmft config.
+
+Example::
+
+    python tools/test.py configs/cotuning/r50_cub.py work_dirs/r50_cub/iter_10000.pth
+"""
+import argparse
+import os
+import os.path as osp
+from copy import deepcopy
+
+import mmengine
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.evaluator import DumpResults
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+import mmft  # noqa: F401  (registries, torch>=2.6 checkpoint loading)
+from mmft.utils.launch import (check_paths, set_dataloader_defaults,
+                               setup_cpu_distributed)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test a checkpoint')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where the metrics file goes')
+    parser.add_argument('--out', help='file to dump results to')
+    parser.add_argument(
+        '--out-item',
+        choices=['metrics', 'pred'],
+        help='dump the metrics or the predictions (default)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys, e.g. test_dataloader.batch_size=8')
+    parser.add_argument(
+        '--amp', action='store_true', help='mixed precision test')
+    parser.add_argument(
+        '--no-pin-memory', action='store_true', help='no pinned memory')
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='test-time augmentation (flip unless the config has '
+        'tta_pipeline / tta_model)')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    if args.out is None and args.out_item is not None:
+        parser.error('--out-item needs --out')
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Apply the command line to the config."""
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    if args.amp:
+        cfg.test_cfg.fp16 = True
+    if args.tta:
+        cfg.setdefault('tta_model', dict(type='mmpretrain.AverageClsScoreTTA'))
+        if 'tta_pipeline' not in cfg:
+            pipeline = cfg.test_dataloader.dataset.pipeline
+            cfg.tta_pipeline = deepcopy(pipeline)
+            cfg.tta_pipeline[-1] = dict(
+                type='TestTimeAug',
+                transforms=[[
+                    dict(type='RandomFlip', prob=1.),
+                    dict(type='RandomFlip', prob=0.)
+                ], [pipeline[-1]]])
+        cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    set_dataloader_defaults(
+        cfg, fields=('test_dataloader', ),
+        pin_memory=not args.no_pin_memory, persistent_workers=False)
+    return cfg
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = merge_args(Config.fromfile(args.config), args)
+    check_paths(cfg, fields=('test_dataloader', ), checkpoints=False)
+    setup_cpu_distributed(cfg)
+    if 'runner_type' in cfg:
+        runner = RUNNERS.build(cfg)
+    else:
+        runner = Runner.from_cfg(cfg)
+    if args.out and args.out_item in ('pred', None):
+        runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
+    metrics = runner.test()
+    if args.out and args.out_item == 'metrics':
+        mmengine.dump(metrics, args.out)
+
+
+if __name__ == '__main__':
+    main()

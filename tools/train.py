@@ -1,0 +1,112 @@
+"""Train a model with an mmft (or any mmpretrain) config.
+
+Example::
+
+    python tools/train.py configs/cotuning/r50_cub.py \
+        --cfg-options train_dataloader.dataset.ratio=0.15
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+import mmft  # noqa: F401  (registries, torch>=2.6 checkpoint loading)
+from mmft.utils.launch import (check_paths, set_dataloader_defaults,
+                               setup_cpu_distributed)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint, or without a value from the '
+        'latest checkpoint in the work dir')
+    parser.add_argument(
+        '--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument(
+        '--no-validate', action='store_true', help='skip validation')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the lr by (world size x batch size) / '
+        'auto_scale_lr.base_batch_size')
+    parser.add_argument(
+        '--no-pin-memory', action='store_true', help='no pinned memory')
+    parser.add_argument(
+        '--no-persistent-workers',
+        action='store_true',
+        help='no persistent dataloader workers')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys, e.g. train_dataloader.dataset.ratio=0.15'
+        ' or key="[a,b]" for lists')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Apply the command line to the config."""
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    if args.auto_scale_lr:
+        if 'auto_scale_lr' not in cfg:
+            raise KeyError('--auto-scale-lr needs auto_scale_lr = '
+                           'dict(base_batch_size=...) in the config')
+        cfg.auto_scale_lr.enable = True
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    set_dataloader_defaults(
+        cfg,
+        pin_memory=not args.no_pin_memory,
+        persistent_workers=not args.no_persistent_workers)
+    return cfg
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = merge_args(Config.fromfile(args.config), args)
+    check_paths(cfg)
+    setup_cpu_distributed(cfg)
+    if 'runner_type' in cfg:
+        runner = RUNNERS.build(cfg)
+    else:
+        runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
