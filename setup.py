@@ -21,14 +21,11 @@ def read_requirements(name: str) -> list:
         ]
 
 
-def mmcv_requirement() -> list:
-    """mmcv-lite provides ``mmcv`` without compiled ops (mmpretrain needs
-    none); a user who already has full mmcv keeps it."""
-    try:
-        import mmcv  # noqa: F401
-        return []
-    except ImportError:
-        return ['mmcv-lite>=2.0.0,<2.4.0']
+# mmcv-lite provides `mmcv` without compiled ops (mmpretrain needs none). It
+# is an extra, not a requirement: a user who already has full mmcv keeps it
+# (`pip install mmft`), everyone else takes `pip install "mmft[lite]"`. A
+# check at build time could not tell, as pip builds in an isolated env.
+MMCV_LITE = ['mmcv-lite>=2.0.0,<2.4.0']
 
 
 def version() -> str:
@@ -80,8 +77,11 @@ setup(
     cmdclass={'build_py': BuildPyWithPth},
     package_data={'mmft': mim_files()},
     include_package_data=False,
-    install_requires=read_requirements('runtime.txt') + mmcv_requirement(),
-    extras_require={'tests': read_requirements('tests.txt')},
+    install_requires=read_requirements('runtime.txt'),
+    extras_require={
+        'lite': MMCV_LITE,
+        'tests': read_requirements('tests.txt') + MMCV_LITE,
+    },
     license='Apache License 2.0',
     zip_safe=False,
 )

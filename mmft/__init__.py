@@ -1,6 +1,12 @@
 """mmft: fine-tuning methods (Co-tuning, Bi-tuning, unsupervised finetuning)
 as MMEngine / mmpretrain components."""
-import mmcv
+try:
+    import mmcv
+except ImportError as e:
+    raise ImportError(
+        'mmft needs mmcv: `pip install "mmft[lite]"` (or `pip install '
+        'mmcv-lite`) installs the ops-free build; a full mmcv works too.'
+    ) from e
 import mmengine
 import mmpretrain
 from mmengine.utils import digit_version

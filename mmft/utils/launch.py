@@ -83,8 +83,10 @@ def set_dataloader_defaults(cfg: Config, fields=DATALOADERS,
         if not loader:
             continue
         loader.setdefault('collate_fn', dict(type='default_collate'))
-        loader.setdefault('pin_memory',
-                          pin_memory and torch.cuda.is_available())
+        if pin_memory:
+            loader.setdefault('pin_memory', torch.cuda.is_available())
+        else:
+            loader['pin_memory'] = False
         loader['persistent_workers'] = bool(
             persistent_workers and loader.get('persistent_workers', True)
             and loader.get('num_workers', 0) > 0)

@@ -1,7 +1,12 @@
+from .class_queue import PerClassQueue
+from .contrastive import (categorical_contrastive_loss,
+                          contrastive_cross_entropy_loss, multi_positive_loss)
 from .relationship import (accumulate_source_probs, direct_relationship,
                            reverse_relationship, validate_relationship)
 
 __all__ = [
+    'PerClassQueue', 'categorical_contrastive_loss',
+    'contrastive_cross_entropy_loss', 'multi_positive_loss',
     'accumulate_source_probs', 'direct_relationship', 'reverse_relationship',
     'validate_relationship'
 ]
