@@ -8,6 +8,7 @@ from mmengine.dataset import BaseDataset, force_full_init
 from mmengine.logging import MMLogger
 
 from mmft.registry import DATASETS
+from mmft.utils import rank_within_class
 
 
 def per_class_subset(labels: np.ndarray, ratio: float, seed: int) -> np.ndarray:
@@ -26,15 +27,10 @@ def per_class_subset(labels: np.ndarray, ratio: float, seed: int) -> np.ndarray:
         np.ndarray: Sorted kept indices.
     """
     labels = np.asarray(labels, dtype=np.int64)
-    keys = np.random.default_rng(seed).random(len(labels))
-    order = np.lexsort((keys, labels))  # by class, random within a class
-    sorted_labels = labels[order]
-    rank = np.arange(len(labels)) - np.searchsorted(
-        sorted_labels, sorted_labels, side='left')
     counts = np.bincount(labels)
     # round() first so that e.g. 0.3 * 10 counts as 3, not 3.0000000000000004
     keep = np.array([max(1, math.ceil(round(ratio * n, 9))) for n in counts])
-    return np.sort(order[rank < keep[sorted_labels]])
+    return np.flatnonzero(rank_within_class(labels, seed) < keep[labels])
 
 
 @DATASETS.register_module()

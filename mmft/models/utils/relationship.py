@@ -21,6 +21,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from mmft.utils.sampling import rank_within_class
+
 # The official code's regularisation grid for the reverse estimate.
 REVERSE_CS = (1e4, 3e3, 1e3, 3e2, 1e2, 3e1, 1e1, 3.0, 1.0, 3e-1, 1e-1, 3e-2,
               1e-2, 3e-3, 1e-3, 3e-4, 1e-4)
@@ -70,16 +72,9 @@ def direct_relationship(prob_sums: torch.Tensor,
 def _holdout_split(labels: np.ndarray, val_ratio: float,
                    seed: int) -> Tuple[np.ndarray, np.ndarray]:
     """Seeded per-class split; a class with one sample stays in train."""
-    rng = np.random.default_rng(seed)
-    keys = rng.random(len(labels))
-    order = np.lexsort((keys, labels))
-    sorted_labels = labels[order]
-    starts = np.searchsorted(sorted_labels, sorted_labels, side='left')
-    rank = np.arange(len(labels)) - starts
-    counts = np.bincount(labels)
-    n_val = np.floor(counts * val_ratio).astype(int)
-    is_val = rank < n_val[sorted_labels]
-    return np.sort(order[~is_val]), np.sort(order[is_val])
+    n_val = np.floor(np.bincount(labels) * val_ratio).astype(int)
+    is_val = rank_within_class(labels, seed) < n_val[labels]
+    return np.flatnonzero(~is_val), np.flatnonzero(is_val)
 
 
 def _fit_scale(scores: torch.Tensor, labels: torch.Tensor) -> float:
