@@ -23,7 +23,14 @@ def test_every_method_has_configs():
                      'cotuning/r50_aircraft.py', 'erm/r50_cub.py',
                      'erm/r50_cars.py', 'erm/r50_aircraft.py',
                      'demo/cotuning_effnetlite0_digits.py',
-                     'demo/erm_effnetlite0_digits.py'):
+                     'demo/erm_effnetlite0_digits.py',
+                     'bituning/r50_cub.py', 'bituning/r50_cars.py',
+                     'bituning/r50_aircraft.py', 'bituning/r50_moco_cub.py',
+                     'bituning/r50_moco_cars.py',
+                     'bituning/r50_moco_aircraft.py',
+                     'bituning/r50_cotuning_cub.py',
+                     'demo/bituning_effnetlite0_digits.py',
+                     'demo/cotuning_bituning_effnetlite0_digits.py'):
         assert required in names
 
 
@@ -36,7 +43,15 @@ def test_config_builds(path):
     model = MODELS.build(cfg.model)
     classes = cfg.data_preprocessor.num_classes
     assert model.head.num_classes == classes
-    if cfg.model.head.type == 'CoTuningHead':
+    hooks = [h.type for h in cfg.get('custom_hooks', [])]
+    if cfg.model.type == 'BiTuning':
+        assert model.projector.num_classes == classes
+        assert 'MomentumEncoderHook' in hooks
+        pipeline = cfg.train_dataloader.dataset.dataset.pipeline
+        assert any(t.type == 'MultiView' for t in pipeline)
+        assert type(model.data_preprocessor).__name__ == \
+            'MultiViewClsDataPreprocessor'
+    if 'CoTuning' in cfg.model.head.type:
         assert model.head.relationship.shape == (classes, 1000)
         assert any(h.type == 'CategoryRelationshipHook'
                    for h in cfg.custom_hooks)

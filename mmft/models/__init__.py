@@ -1,5 +1,7 @@
-"""mmft models: backbones, heads and algorithms."""
+"""mmft models: backbones, heads, data preprocessors and algorithms."""
 import mmpretrain.models  # noqa: F401  (parent registry must be populated)
 
+from .algorithms import *  # noqa: F401,F403
 from .backbones import *  # noqa: F401,F403
+from .data_preprocessors import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403

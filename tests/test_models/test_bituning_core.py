@@ -134,3 +134,69 @@ def test_loss_offset_and_gradient_of_the_own_pair():
     grad_u0 = (logits.softmax(1)[:, 0] - 1 / (size + 1)) / (tau * batch)
     (grad_h, ) = torch.autograd.grad(loss, h)
     torch.testing.assert_close(grad_h, grad_u0[:, None] * w[labels])
+
+
+def loop_loss(first, anchor, queue, labels, tau):
+    """Per-sample rows with autograd, KL(batchmean) as TLlib."""
+    size = queue.shape[1]
+    rows = [row_of(first[i], anchor[i], queue, int(c)) / tau
+            for i, c in enumerate(labels)]
+    return kl_uniform_positives(rows, size)
+
+
+@pytest.mark.parametrize('num,size,batch,labels', CASES)
+def test_gradients_match_the_loops(num, size, batch, labels):
+    """Gradients of the fused loss (computed in its forward) equal autograd
+    through the per-sample reference: CCL into the query (own key and the
+    queue), CCE into the feature and, when not detached, the class weights."""
+    torch.manual_seed(num + size + batch)
+    labels = torch.tensor(labels)
+    tau = 0.1
+    queue = F.normalize(torch.randn(num, size, 6), dim=2)
+    z_q = F.normalize(torch.randn(batch, 6), dim=1).requires_grad_()
+    z_k = F.normalize(torch.randn(batch, 6), dim=1)
+    ccl = categorical_contrastive_loss(z_q, z_k, queue, labels, tau)
+    ref = loop_loss((z_q * z_k).sum(1), z_q, queue, labels, tau)
+    torch.testing.assert_close(ccl, ref, atol=1e-5, rtol=1e-5)
+    (grad, ), (ref_grad, ) = (torch.autograd.grad(v, z_q) for v in (ccl, ref))
+    torch.testing.assert_close(grad, ref_grad, atol=1e-5, rtol=1e-4)
+
+    h_q = F.normalize(torch.randn(batch, 6), dim=1).requires_grad_()
+    w = torch.randn(num, 6).requires_grad_()
+    w_hat = F.normalize(w, dim=1)
+    cce = contrastive_cross_entropy_loss(h_q, w_hat, queue, labels, tau)
+    ref = loop_loss((h_q * w_hat[labels]).sum(1), w_hat[labels], queue,
+                    labels, tau)
+    torch.testing.assert_close(cce, ref, atol=1e-5, rtol=1e-5)
+    grads = torch.autograd.grad(cce, (h_q, w), retain_graph=True)
+    ref_grads = torch.autograd.grad(ref, (h_q, w))
+    for got, want in zip(grads, ref_grads):
+        torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-4)
+
+
+def test_queue_may_change_between_loss_and_backward():
+    """CCL is scored on the pre-batch queue and the batch enqueued before
+    backward (TLlib's order) without copying the queue: the gradient is
+    still the one of the pre-batch queue."""
+    torch.manual_seed(0)
+    queue = PerClassQueue(3, 4, 5)
+    before = queue.queue.clone()
+    labels = torch.tensor([0, 2, 2, 1])
+    z_q = F.normalize(torch.randn(4, 5), dim=1).requires_grad_()
+    z_k = F.normalize(torch.randn(4, 5), dim=1)
+    loss = categorical_contrastive_loss(z_q, z_k, queue.queue, labels)
+    queue.enqueue(z_k, labels)
+    assert not torch.equal(queue.queue, before)
+    loss.backward()
+    ref = categorical_contrastive_loss(z_q, z_k, before, labels)
+    (ref_grad, ) = torch.autograd.grad(ref, z_q)
+    torch.testing.assert_close(z_q.grad, ref_grad)
+
+
+def test_no_grad_and_single_class():
+    """Without grad nothing is kept for backward; C = 1 has no negatives."""
+    queue = F.normalize(torch.randn(1, 3, 4), dim=2)
+    z = F.normalize(torch.randn(5, 4), dim=1)
+    with torch.no_grad():
+        loss = categorical_contrastive_loss(z, z, queue, torch.zeros(5).long())
+    assert loss.ndim == 0 and torch.isfinite(loss)

@@ -80,3 +80,55 @@ def test_efficientnet_block_mapping():
     assert tool.block_position(15) == (5, 4)
     with pytest.raises(KeyError):
         tool.block_position(16)
+
+
+@pytest.mark.parametrize('version', ['v1', 'v2'])
+def test_moco_query_encoder_becomes_the_backbone(tmp_path, version):
+    """A MoCo checkpoint of a torchvision ResNet-18: the converted backbone
+    gives torchvision's pooled features; --keep-projector gives MoCo's fc
+    (linear for v1, MLP for v2) as Bi-tuning's projector."""
+    import torchvision
+    torch.manual_seed(0)
+    tv = torchvision.models.resnet18(weights=None).eval()
+    if version == 'v1':
+        tv.fc = torch.nn.Linear(512, 128)
+    else:
+        tv.fc = torch.nn.Sequential(torch.nn.Linear(512, 512),
+                                    torch.nn.ReLU(), torch.nn.Linear(512, 128))
+    state = {f'module.encoder_q.{k}': v for k, v in tv.state_dict().items()}
+    state.update({f'module.encoder_k.{k}': v + 1
+                  for k, v in tv.state_dict().items()})
+    state['module.queue'] = torch.randn(128, 16)
+    src = str(tmp_path / 'moco.pth.tar')
+    torch.save(dict(epoch=200, arch='resnet18', state_dict=state), src)
+    out = str(tmp_path / 'mm.pth')
+    run_tool(python(), 'tools/model_converters/moco_to_mmpretrain.py', src,
+             out, '--keep-projector')
+    converted = torch.load(out)['state_dict']
+    init_default_scope('mmft')
+    model = MODELS.build(dict(
+        type='BiTuning', backbone=dict(type='ResNet', depth=18,
+                                       out_indices=(3, )),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='ContrastiveCEHead', num_classes=3, in_channels=512),
+        projector=dict(type='ProjectorHead', in_channels=512, num_classes=3,
+                       hidden_channels=512 if version == 'v2' else None)))
+    missing, unexpected = model.load_state_dict(converted, strict=False)
+    assert unexpected == []
+    assert not [k for k in missing if k.startswith(('backbone.',
+                                                    'projector.projection'))]
+    model.eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        feats = model.extract_feat(x)[-1]
+        tv_feats = torch.flatten(tv.avgpool(tv.layer4(tv.layer3(tv.layer2(
+            tv.layer1(tv.maxpool(tv.relu(tv.bn1(tv.conv1(x))))))))), 1)
+        torch.testing.assert_close(feats, tv_feats, atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(
+            model.projector(feats),
+            torch.nn.functional.normalize(tv.fc(tv_feats), dim=1),
+            atol=1e-4, rtol=1e-4)
+    plain = load_tool('moco_to_mmpretrain').convert(dict(state_dict=state))
+    assert all(k.startswith('backbone.') for k in plain)
+    with pytest.raises(KeyError, match='not a MoCo'):
+        load_tool('moco_to_mmpretrain').convert(tv.state_dict())

@@ -8,10 +8,21 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     to_rgb=True,
 )
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
+train_augments = [
     dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.2, 1.0)),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+]
+train_pipeline = [
+    dict(type='LoadImageFromFile'), *train_augments,
+    dict(type='PackInputs')
+]
+# Two independent draws of the same augmentations (Bi-tuning's query and key
+# views); a leaf selects it with
+# train_dataloader = dict(dataset=dict(dataset=dict(
+#     pipeline={{_base_.train_pipeline_2views}})))
+train_pipeline_2views = [
+    dict(type='LoadImageFromFile'),
+    dict(type='MultiView', num_views=2, transforms=[train_augments]),
     dict(type='PackInputs'),
 ]
 test_pipeline = [

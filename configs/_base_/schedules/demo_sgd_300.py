@@ -6,6 +6,7 @@ optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={
         'backbone': dict(lr_mult=0.1),
         'head.source_fc': dict(lr_mult=0.1),
+        'projector': dict(lr_mult=0.1),  # Bi-tuning's projector (TLlib)
     }))
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=False, T_max=300)]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=100)

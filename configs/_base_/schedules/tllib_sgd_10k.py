@@ -7,6 +7,7 @@ optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={
         'backbone': dict(lr_mult=0.1),
         'head.source_fc': dict(lr_mult=0.1),
+        'projector': dict(lr_mult=0.1),  # Bi-tuning's projector (TLlib)
     }))
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=False, milestones=[6000], gamma=0.1)

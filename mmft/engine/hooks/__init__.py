@@ -1,3 +1,4 @@
 from .category_relationship_hook import CategoryRelationshipHook
+from .momentum_encoder_hook import MomentumEncoderHook
 
-__all__ = ['CategoryRelationshipHook']
+__all__ = ['CategoryRelationshipHook', 'MomentumEncoderHook']

@@ -1,6 +1,7 @@
 from .class_queue import PerClassQueue
 from .contrastive import (categorical_contrastive_loss,
                           contrastive_cross_entropy_loss, multi_positive_loss)
+from .momentum import cosine_key_momentum, momentum_update
 from .relationship import (accumulate_source_probs, direct_relationship,
                            reverse_relationship, validate_relationship)
 
@@ -8,5 +9,5 @@ __all__ = [
     'PerClassQueue', 'categorical_contrastive_loss',
     'contrastive_cross_entropy_loss', 'multi_positive_loss',
     'accumulate_source_probs', 'direct_relationship', 'reverse_relationship',
-    'validate_relationship'
+    'validate_relationship', 'cosine_key_momentum', 'momentum_update'
 ]

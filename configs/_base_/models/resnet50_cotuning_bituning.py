@@ -1,0 +1,21 @@
+# Co-tuning and Bi-tuning on one ResNet-50 (an mmft composition, in no
+# paper): the Bi-tuning model whose classifier head is also Co-tuning's,
+# so loss = CE + 2.3 x source soft-CE + CCE + CCL.
+_base_ = ['./resnet50_bituning.py']
+model = dict(
+    head=dict(
+        _delete_=True,
+        type='CoTuningContrastiveHead',
+        num_classes=1000,  # set by the dataset's leaf config
+        in_channels=2048,
+        num_source_classes=1000,
+        source_loss_weight=2.3,
+        source_checkpoint={{_base_.pretrained}},
+        queue_size=40,
+        temperature=0.07,
+        cce_weight=1.0,
+        topk=(1, )))
+custom_hooks = [
+    dict(type='MomentumEncoderHook', key_momentum=0.999),
+    dict(type='CategoryRelationshipHook', approach='direct'),
+]

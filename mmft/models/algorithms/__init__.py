@@ -1,0 +1,3 @@
+from .bituning import BiTuning
+
+__all__ = ['BiTuning']

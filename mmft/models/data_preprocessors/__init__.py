@@ -1,0 +1,3 @@
+from .multiview_preprocessor import MultiViewClsDataPreprocessor
+
+__all__ = ['MultiViewClsDataPreprocessor']

@@ -1,0 +1,230 @@
+"""BiTuning model, its heads and its two-view data preprocessor."""
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.registry import init_default_scope
+from mmpretrain.structures import DataSample
+
+import mmft.models  # noqa: F401
+from mmft.models.utils import (categorical_contrastive_loss,
+                               contrastive_cross_entropy_loss)
+from mmft.registry import MODELS
+from tests.helpers import FEAT_DIM, TINY_BACKBONE
+
+NUM = 3
+
+
+def build(head=None, projector=None, **extra):
+    init_default_scope('mmft')
+    torch.manual_seed(0)
+    cfg = dict(
+        type='BiTuning',
+        backbone=TINY_BACKBONE,
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(dict(type='ContrastiveCEHead', num_classes=NUM,
+                       in_channels=FEAT_DIM, queue_size=4), **(head or {})),
+        projector=dict(dict(type='ProjectorHead', in_channels=FEAT_DIM,
+                            out_channels=16, num_classes=NUM, queue_size=4),
+                       **(projector or {})),
+        data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3,
+                               num_classes=NUM))
+    cfg.update(extra)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    model.momentum_hooked = True  # what MomentumEncoderHook does
+    with torch.no_grad():  # key encoder != query encoder, as after training
+        for p in model.key_backbone.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    return model.train()
+
+
+def batch(labels=(0, 1, 1, 2, 2, 2)):
+    torch.manual_seed(1)
+    views = [[torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8)
+              for _ in labels] for _ in range(2)]
+    samples = [DataSample().set_gt_label(c) for c in labels]
+    return dict(inputs=views, data_samples=samples)
+
+
+def reference(model, data):
+    """CE + CCE + CCL written from the method notes' per-iteration steps."""
+    query, key = data['inputs']
+    labels = torch.cat([s.gt_label for s in data['data_samples']])
+    head, proj = model.head, model.projector
+    h = model.neck(model.backbone(query))[-1]
+    with torch.no_grad():
+        h_k = model.neck(model.key_backbone(key))[-1]
+    z_q = F.normalize(proj.projection(h), dim=1)
+    z_k = F.normalize(model.key_projection(h_k), dim=1)
+    hat = lambda x: F.normalize(torch.cat([x, torch.ones(len(x), 1)], 1), dim=1)
+    w_hat = F.normalize(torch.cat([head.fc.weight, head.fc.bias[:, None]], 1),
+                        dim=1).detach()
+    queue_h, queue_z = head.queue.queue.clone(), proj.queue.queue.clone()
+    ptr_h, ptr_z = head.queue.ptr.clone(), proj.queue.ptr.clone()
+    post_h, post_z = queue_h.clone(), queue_z.clone()
+    for i, c in enumerate(labels.tolist()):  # TLlib's enqueue loop
+        post_h[c, ptr_h[c]] = hat(h_k)[i]
+        ptr_h[c] = (ptr_h[c] + 1) % 4
+        post_z[c, ptr_z[c]] = z_k[i]
+        ptr_z[c] = (ptr_z[c] + 1) % 4
+    ce = F.cross_entropy(head.fc(h), labels)
+    return dict(ce=ce, h=h, labels=labels, z_q=z_q, z_k=z_k, h_hat=hat(h),
+                w_hat=w_hat, pre=(queue_h, queue_z), post=(post_h, post_z))
+
+
+@pytest.mark.parametrize('cce_first,ccl_first', [(True, False),
+                                                 (False, True)])
+def test_loss_equals_the_reference_in_both_queue_orders(cce_first, ccl_first):
+    """Default (TLlib): CCE on the post-batch queue, CCL on the pre-batch
+    one; the switches swap each."""
+    model = build(dict(enqueue_first=cce_first),
+                  dict(enqueue_first=ccl_first))
+    data = model.data_preprocessor(batch(), True)
+    ref = reference(model, data)
+    losses = model(**data, mode='loss')
+    assert set(losses) == {'loss', 'loss_cce', 'loss_ccl'}
+    queue_h = ref['post' if cce_first else 'pre'][0]
+    queue_z = ref['post' if ccl_first else 'pre'][1]
+    cce = contrastive_cross_entropy_loss(ref['h_hat'], ref['w_hat'], queue_h,
+                                         ref['labels'], 0.07)
+    ccl = categorical_contrastive_loss(ref['z_q'], ref['z_k'], queue_z,
+                                       ref['labels'], 0.07)
+    torch.testing.assert_close(losses['loss'], ref['ce'])
+    torch.testing.assert_close(losses['loss_cce'], cce, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(losses['loss_ccl'], ccl, atol=1e-5, rtol=1e-5)
+    # after the step both queues hold the batch's keys
+    torch.testing.assert_close(model.head.queue.queue, ref['post'][0])
+    torch.testing.assert_close(model.projector.queue.queue, ref['post'][1])
+    assert model.head.queue.ptr.tolist() == [1, 2, 3]
+
+
+def test_gradients_go_where_the_notes_say():
+    """Key encoder and queues get none; CCE leaves the classifier alone
+    unless told otherwise; CCL trains the projector, not the head."""
+    model = build()
+    data = model.data_preprocessor(batch(), True)
+    losses = model(**data, mode='loss')
+    ce_fc = torch.autograd.grad(losses['loss'], model.head.fc.weight,
+                                retain_graph=True)[0]
+    sum(losses.values()).backward()
+    assert all(p.grad is None for n, p in model.named_parameters()
+               if n.startswith('key_'))
+    assert not any(p.requires_grad for n, p in model.named_parameters()
+                   if n.startswith('key_'))
+    assert list(model.head.queue.parameters()) == []
+    torch.testing.assert_close(model.head.fc.weight.grad, ce_fc)
+    assert model.projector.projection.weight.grad.abs().sum() > 0
+
+    model = build(dict(detach_class_weight=False))
+    data = model.data_preprocessor(batch(), True)
+    losses = model(**data, mode='loss')
+    (grad, ) = torch.autograd.grad(losses['loss_cce'], model.head.fc.weight)
+    assert grad.abs().sum() > 0
+
+
+def test_prediction_is_the_plain_classifier():
+    model = build().eval()
+    data = batch()
+    data['inputs'] = data['inputs'][0]
+    data = model.data_preprocessor(data, False)
+    with torch.no_grad():
+        scores = model(data['inputs'], mode='tensor')
+        want = model.head.fc(model.neck(model.backbone(data['inputs']))[-1])
+        preds = model(**data, mode='predict')
+    torch.testing.assert_close(scores, want)
+    torch.testing.assert_close(torch.stack([p.pred_score for p in preds]),
+                               want.softmax(1))
+
+
+def test_key_encoder_starts_as_a_copy_of_the_query():
+    init_default_scope('mmft')
+    model = MODELS.build(dict(
+        type='BiTuning', backbone=TINY_BACKBONE,
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='ContrastiveCEHead', num_classes=NUM,
+                  in_channels=FEAT_DIM),
+        projector=dict(type='ProjectorHead', in_channels=FEAT_DIM,
+                       hidden_channels=32, num_classes=NUM)))
+    model.init_weights()
+    for query, key in model.momentum_pairs():
+        for (name, a), b in zip(query.state_dict().items(),
+                                key.state_dict().values()):
+            torch.testing.assert_close(a, b, msg=name)
+    assert len(model.momentum_pairs()) == 3  # backbone, neck, projection
+
+
+def test_two_view_preprocessor():
+    """Each view normalised alone; labels once; a batch augment mixes only
+    the query view and keeps the hard label; one view is as mmpretrain's."""
+    init_default_scope('mmft')
+    pre = MODELS.build(dict(type='MultiViewClsDataPreprocessor',
+                            mean=[10.] * 3, std=[2.] * 3, num_classes=NUM))
+    data = batch()
+    out = pre(data, True)
+    assert len(out['inputs']) == 2
+    for got, raw in zip(out['inputs'], data['inputs']):
+        torch.testing.assert_close(got, (torch.stack(raw).float() - 10) / 2)
+    stacked = dict(inputs=[torch.stack(v) for v in data['inputs']],
+                   data_samples=batch()['data_samples'])
+    for got, want in zip(pre(stacked, True)['inputs'], out['inputs']):
+        torch.testing.assert_close(got, want)
+    single = MODELS.build(dict(type='mmpretrain.ClsDataPreprocessor',
+                               mean=[10.] * 3, std=[2.] * 3))
+    one = dict(inputs=data['inputs'][0], data_samples=batch()['data_samples'])
+    torch.testing.assert_close(pre(one)['inputs'], single(one)['inputs'])
+
+    mixer = MODELS.build(dict(
+        type='MultiViewClsDataPreprocessor', num_classes=NUM,
+        batch_augments=dict(augments=dict(type='Mixup', alpha=1.0))))
+    out = mixer(batch(), True)
+    raw = torch.stack(batch()['inputs'][1]).float()
+    torch.testing.assert_close(out['inputs'][1], raw)
+    assert not torch.equal(out['inputs'][0],
+                           torch.stack(batch()['inputs'][0]).float())
+    sample = out['data_samples'][0]
+    assert sample.gt_score.shape == (NUM, ) and sample.gt_label.tolist() == [0]
+
+
+def test_cotuning_and_bituning_on_one_head():
+    model = build(head=dict(type='CoTuningContrastiveHead',
+                            num_source_classes=5))
+    rel = torch.rand(NUM, 5)
+    model.head.set_relationship(rel / rel.sum(1, keepdim=True))
+    data = model.data_preprocessor(batch(), True)
+    losses = model(**data, mode='loss')
+    assert set(losses) == {'loss', 'loss_source', 'loss_cce', 'loss_ccl'}
+    assert all(torch.isfinite(v) for v in losses.values())
+
+
+def test_training_needs_two_views_and_the_hook():
+    model = build()
+    data = model.data_preprocessor(batch(), True)
+    with pytest.raises(ValueError, match="type='MultiView'"):
+        model(data['inputs'][0], data['data_samples'], mode='loss')
+    model.momentum_hooked = False
+    with pytest.raises(RuntimeError, match='MomentumEncoderHook'):
+        model(**data, mode='loss')
+
+
+@pytest.mark.parametrize('head,projector,message', [
+    (dict(type='LinearClsHead'), None, 'model.head must have'),
+    (None, dict(num_classes=5), 'model.projector.num_classes'),
+    (dict(queue_size=0), None, 'model.head.queue_size'),
+    (dict(temperature=0.), None, 'model.head.temperature'),
+    (None, dict(queue_size=0), 'model.projector.queue_size'),
+    (None, dict(out_channels=0), 'model.projector.out_channels'),
+])
+def test_bad_configuration_names_the_key(head, projector, message):
+    if head and head.get('type') == 'LinearClsHead':
+        head = dict(type='LinearClsHead', num_classes=NUM,
+                    in_channels=FEAT_DIM)
+        init_default_scope('mmft')
+        with pytest.raises(TypeError, match=message):
+            MODELS.build(dict(
+                type='BiTuning', backbone=TINY_BACKBONE,
+                neck=dict(type='GlobalAveragePooling'), head=head,
+                projector=dict(type='ProjectorHead', in_channels=FEAT_DIM,
+                               num_classes=NUM)))
+        return
+    with pytest.raises(ValueError, match=message):
+        build(head, projector)

@@ -1,0 +1,80 @@
+"""Convert a MoCo v1 / v2 ResNet checkpoint to an mmpretrain backbone.
+
+Takes the query encoder of facebookresearch/moco's ``checkpoint_*.pth.tar``
+(``module.encoder_q.*``; ``encoder_k``, the queue and the optimizer are
+dropped) and writes ``backbone.*`` with torchvision's ResNet names, which
+mmpretrain's ResNet uses. TLlib does the same and loads the backbone only.
+
+``--keep-projector`` also keeps MoCo's projection as Bi-tuning's projector:
+v1's linear ``fc`` becomes ``projector.projection.*`` (the default
+``ProjectorHead``), v2's MLP ``fc.0``/``fc.2`` becomes
+``projector.projection.0/2.*`` (``ProjectorHead`` with
+``hidden_channels=2048``). TLlib's ``--pretrained-fc`` meant to do this but
+loaded nothing (method notes, 2.2); load the file with ``load_from`` or an
+``init_cfg`` of type Pretrained without prefix for this.
+
+Usage::
+
+    python tools/model_converters/moco_to_mmpretrain.py \
+        moco_v1_200ep_pretrain.pth.tar checkpoints/resnet50_moco_in1k.pth
+"""
+import argparse
+import os
+import os.path as osp
+from collections import OrderedDict
+
+import torch
+
+PREFIXES = ('module.encoder_q.', 'encoder_q.')
+
+
+def convert(src: dict, keep_projector: bool = False) -> OrderedDict:
+    """Rename a MoCo query encoder to ``backbone.*`` (+ ``projector.*``).
+
+    Args:
+        src (dict): A MoCo checkpoint, or its ``state_dict``.
+        keep_projector (bool): Keep ``fc`` as the projector. Defaults to
+            False.
+
+    Returns:
+        OrderedDict: The renamed tensors.
+    """
+    src = src.get('state_dict', src)
+    prefix = next((p for p in PREFIXES if any(k.startswith(p) for k in src)),
+                  None)
+    if prefix is None:
+        raise KeyError('no `module.encoder_q.*` (or `encoder_q.*`) keys: not '
+                       'a MoCo v1/v2 checkpoint')
+    out = OrderedDict()
+    for key, value in src.items():
+        if not key.startswith(prefix):
+            continue  # encoder_k, queue, queue_ptr
+        name = key[len(prefix):]
+        if name.startswith('fc.'):
+            if keep_projector:
+                out['projector.projection.' + name[len('fc.'):]] = value
+        else:
+            out['backbone.' + name] = value
+    if not any(k.startswith('backbone.layer4.') for k in out):
+        raise KeyError(f'no ResNet layer4 under {prefix!r}: not a MoCo '
+                       'ResNet checkpoint')
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('src', help='MoCo checkpoint (.pth.tar)')
+    parser.add_argument('out', help='output checkpoint path')
+    parser.add_argument('--keep-projector', action='store_true',
+                        help='keep fc as projector.projection')
+    args = parser.parse_args()
+    src = torch.load(args.src, map_location='cpu', weights_only=False)
+    state_dict = convert(src, args.keep_projector)
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    meta = dict(source=osp.abspath(args.src), converter=osp.basename(__file__))
+    torch.save(dict(state_dict=state_dict, meta=meta), args.out)
+    print(f'wrote {len(state_dict)} tensors to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
