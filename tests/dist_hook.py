@@ -20,6 +20,6 @@ class DumpRankStateHook(Hook):
         state = dict(
             model={k: v.detach().cpu().clone() for k, v in
                    unwrap_model(runner.model).state_dict().items()},
-            indices=torch.as_tensor(dataset.indices),
+            indices=torch.as_tensor(getattr(dataset, 'indices', [])),
             world_size=runner.world_size)
         torch.save(state, osp.join(runner.work_dir, f'rank{get_rank()}.pth'))

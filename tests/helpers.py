@@ -90,3 +90,24 @@ def run_tool(*args: str, env: dict = None, timeout: int = 600) -> str:
 
 def python() -> str:
     return sys.executable
+
+
+def tool_options(assets: tuple, source_head: bool = True, **extra) -> list:
+    """``--cfg-options`` that point a tiny test config at generated assets
+    (``(data_root, source_checkpoint)``)."""
+    root, source = assets
+    opts = {
+        'model.backbone.init_cfg.checkpoint': source,
+        'train_dataloader.dataset.dataset.data_root': root,
+        'val_dataloader.dataset.data_root': root,
+        'test_dataloader.dataset.data_root': root,
+    }
+    if source_head:
+        opts['model.head.source_checkpoint'] = source
+    opts.update(extra)
+    return ['--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]
+
+
+def load(path: str) -> dict:
+    """A checkpoint written by the tools (pickled meta included)."""
+    return torch.load(path, map_location='cpu', weights_only=False)

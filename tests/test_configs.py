@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmft
-from mmft.registry import MODELS
+from mmft.registry import MODELS, TRANSFORMS
 from tests.helpers import ROOT
 
 CONFIGS = sorted(
@@ -30,7 +30,15 @@ def test_every_method_has_configs():
                      'bituning/r50_moco_aircraft.py',
                      'bituning/r50_cotuning_cub.py',
                      'demo/bituning_effnetlite0_digits.py',
-                     'demo/cotuning_bituning_effnetlite0_digits.py'):
+                     'demo/cotuning_bituning_effnetlite0_digits.py',
+                     *(f'uft/{init}_r50_{data}_{variant}.py'
+                       for init in ('mocov2', 'sup')
+                       for data in ('pets', 'caltech101', 'cifar100',
+                                    'food101')
+                       for variant in ('naive', 'sdr', 'sdr_mix')),
+                     *(f'uft/fewshot/r50_{data}_kshot.py'
+                       for data in ('pets', 'caltech101', 'cifar100',
+                                    'food101'))):
         assert required in names
 
 
@@ -41,9 +49,23 @@ def test_config_builds(path):
     assert cfg.default_scope == 'mmft'
     init_default_scope('mmft')
     model = MODELS.build(cfg.model)
+    hooks = [h.type for h in cfg.get('custom_hooks', [])]
+    train = cfg.train_dataloader
+    datasets = train.dataset.get('datasets', [train.dataset])
+    for dataset in datasets:  # every train transform builds
+        while 'pipeline' not in dataset:
+            dataset = dataset.dataset
+        for transform in dataset.pipeline:
+            TRANSFORMS.build(transform)
+    if cfg.model.type == 'UFTMoCo':
+        assert 'MomentumEncoderHook' in hooks
+        assert train.collate_fn.type == 'default_collate' and train.drop_last
+        if train.dataset.type == 'ConcatDataset':
+            assert train.sampler.type == 'SourceReplaySampler'
+            assert train.dataset.datasets[1].type == 'ImageNet'
+        return
     classes = cfg.data_preprocessor.num_classes
     assert model.head.num_classes == classes
-    hooks = [h.type for h in cfg.get('custom_hooks', [])]
     if cfg.model.type == 'BiTuning':
         assert model.projector.num_classes == classes
         assert 'MomentumEncoderHook' in hooks
@@ -55,9 +77,12 @@ def test_config_builds(path):
         assert model.head.relationship.shape == (classes, 1000)
         assert any(h.type == 'CategoryRelationshipHook'
                    for h in cfg.custom_hooks)
-    train = cfg.train_dataloader
     assert train.dataset.type == 'ClassSubsetDataset'
-    assert 0 < train.dataset.ratio <= 1
+    if train.dataset.get('shots'):
+        assert train.dataset.get('ratio', 1) == 1
+        assert cfg.model.backbone.init_cfg.prefix == 'backbone'
+    else:
+        assert 0 < train.dataset.ratio <= 1
     assert cfg.auto_scale_lr.base_batch_size == train.batch_size
 
 

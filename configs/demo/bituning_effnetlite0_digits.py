@@ -1,5 +1,6 @@
 # The embedded default with Bi-tuning: ImageNet EfficientNet-Lite0 on 10 % of
 # the digits' training half; `python tools/demo.py` runs it beside the others.
+# K = 16 keys per class: the demo has about 9 labelled images a class.
 _base_ = [
     '../_base_/models/efficientnet_lite0_bituning.py',
     '../_base_/datasets/digits_bs32_64.py',

@@ -1,5 +1,6 @@
-# The embedded default with Co-tuning + Bi-tuning: ImageNet EfficientNet-Lite0 on 10 % of
-# the digits' training half; `python tools/demo.py` runs it beside the others.
+# The embedded default with Co-tuning + Bi-tuning on one head: ImageNet
+# EfficientNet-Lite0 on 10 % of the digits' training half;
+# `python tools/demo.py` runs it beside the others.
 _base_ = [
     '../_base_/models/efficientnet_lite0_cotuning_bituning.py',
     '../_base_/datasets/digits_bs32_64.py',

@@ -33,6 +33,27 @@ def per_class_subset(labels: np.ndarray, ratio: float, seed: int) -> np.ndarray:
     return np.flatnonzero(rank_within_class(labels, seed) < keep[labels])
 
 
+def per_class_shots(labels: np.ndarray, shots: int, seed: int) -> np.ndarray:
+    """Pick exactly ``shots`` random indices of every class (K-shot).
+
+    Args:
+        labels (np.ndarray): ``[N]`` integer labels.
+        shots (int): K, samples kept per class.
+        seed (int): Seed of the random choice (a trial).
+
+    Returns:
+        np.ndarray: Sorted kept indices.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    counts = np.bincount(labels)
+    if counts.min() < shots:
+        short = int(np.argmin(counts))
+        raise ValueError(
+            f'ClassSubsetDataset: shots={shots} but class {short} has only '
+            f'{counts[short]} samples (train_dataloader.dataset.shots)')
+    return np.flatnonzero(rank_within_class(labels, seed) < shots)
+
+
 @DATASETS.register_module()
 class ClassSubsetDataset:
     """Keep a seeded per-class fraction of a dataset (the labelled fraction).
@@ -47,6 +68,8 @@ class ClassSubsetDataset:
         ratio (float): Share of each class to keep, in (0, 1]. Defaults to 1.
         seed (int): Seed of the choice; independent of the training seed so
             seeds of training can vary over a fixed subset. Defaults to 0.
+        shots (int, optional): Keep exactly this many samples of every class
+            instead of a ratio (K-shot transfer). Defaults to None.
         lazy_init (bool): Defer loading the annotations until first use.
             Defaults to False.
 
@@ -60,7 +83,8 @@ class ClassSubsetDataset:
                  dataset: Union[BaseDataset, dict],
                  ratio: float = 1.0,
                  seed: int = 0,
-                 lazy_init: bool = False) -> None:
+                 lazy_init: bool = False,
+                 shots: Optional[int] = None) -> None:
         if isinstance(ratio, bool) or not isinstance(
                 ratio, (int, float)) or not 0 < ratio <= 1:
             raise ValueError(
@@ -69,6 +93,13 @@ class ClassSubsetDataset:
         if not isinstance(seed, int):
             raise ValueError('ClassSubsetDataset: `seed` must be an int, got '
                              f'{seed!r}')
+        if shots is not None and (isinstance(shots, bool) or not isinstance(
+                shots, int) or shots < 1 or ratio != 1):
+            raise ValueError(
+                'ClassSubsetDataset: `shots` (train_dataloader.dataset.shots) '
+                f'must be an int >= 1 used with ratio=1, got shots={shots!r}, '
+                f'ratio={ratio!r}')
+        self.shots = shots
         if isinstance(dataset, dict):
             self.dataset = DATASETS.build(dataset)
         elif hasattr(dataset, 'get_gt_labels'):
@@ -96,11 +127,15 @@ class ClassSubsetDataset:
         if hasattr(self.dataset, 'full_init'):
             self.dataset.full_init()
         labels = np.asarray(self.dataset.get_gt_labels(), dtype=np.int64)
-        self.indices = per_class_subset(labels, self.ratio, self.seed)
+        if self.shots is None:
+            self.indices = per_class_subset(labels, self.ratio, self.seed)
+        else:
+            self.indices = per_class_shots(labels, self.shots, self.seed)
         counts = np.bincount(labels[self.indices])
         MMLogger.get_current_instance().info(
             f'ClassSubsetDataset: kept {len(self.indices)} of {len(labels)} '
-            f'samples (ratio={self.ratio}, seed={self.seed}), '
+            f'samples (ratio={self.ratio}, shots={self.shots}, '
+            f'seed={self.seed}), '
             f'{counts.min()}-{counts.max()} per class')
         self._fully_initialized = True
 

@@ -72,3 +72,19 @@ def test_wraps_an_mmpretrain_dataset(tmp_path):
              dataset=dict(type='CustomDataset', data_root=root,
                           data_prefix='train', pipeline=[])))
     np.testing.assert_array_equal(lazy.get_gt_labels(), sub.get_gt_labels())
+
+
+def test_k_shot_subsets_hold_exactly_k_per_class():
+    labels = np.repeat(np.arange(4), [9, 12, 8, 10])
+    from mmft.datasets.class_subset_dataset import per_class_shots
+    for k in (1, 2, 4, 8):
+        kept = per_class_shots(labels, k, seed=3)
+        assert np.bincount(labels[kept]).tolist() == [k] * 4
+        assert kept.tolist() == per_class_shots(labels, k, seed=3).tolist()
+    assert per_class_shots(labels, 2, 0).tolist() != per_class_shots(
+        labels, 2, 1).tolist()
+    with pytest.raises(ValueError, match='class 2 has only 8'):
+        per_class_shots(labels, 9, 0)
+    from mmft.datasets import ClassSubsetDataset
+    with pytest.raises(ValueError, match='train_dataloader.dataset.shots'):
+        ClassSubsetDataset(dataset=dict(), ratio=0.5, shots=2)

@@ -228,3 +228,11 @@ def test_bad_configuration_names_the_key(head, projector, message):
         return
     with pytest.raises(ValueError, match=message):
         build(head, projector)
+
+
+def test_contrastive_heads_refuse_a_loss_without_keys():
+    model = build()
+    data = model.data_preprocessor(batch(), True)
+    feats = model.extract_feat(data['inputs'][0])
+    with pytest.raises(ValueError, match="type='BiTuning'"):
+        model.head.loss(feats, data['data_samples'])

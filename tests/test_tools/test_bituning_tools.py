@@ -6,8 +6,9 @@ import os.path as osp
 import pytest
 import torch
 
-from tests.helpers import (ROOT, free_port, make_dataset,
-                           make_source_checkpoint, python, run_tool)
+from tests.helpers import (ROOT, free_port, load, make_dataset,
+                           make_source_checkpoint, python, run_tool,
+                           tool_options)
 
 CONFIG = 'tests/configs/tiny_bituning.py'
 COMBINED = 'tests/configs/tiny_cotuning_bituning.py'
@@ -20,26 +21,10 @@ def assets(tmp_path_factory):
             make_source_checkpoint(str(tmp / 'source.pth')))
 
 
-def options(assets, **extra):
-    root, source = assets
-    opts = {
-        'model.backbone.init_cfg.checkpoint': source,
-        'train_dataloader.dataset.dataset.data_root': root,
-        'val_dataloader.dataset.data_root': root,
-        'test_dataloader.dataset.data_root': root,
-    }
-    opts.update(extra)
-    return ['--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]
-
-
-def load(path):
-    return torch.load(path, map_location='cpu', weights_only=False)
-
-
 def test_train_resume_then_test(assets, tmp_path):
     work = str(tmp_path / 'work')
     out = run_tool(python(), 'tools/train.py', CONFIG, '--work-dir', work,
-                   *options(assets))
+                   *tool_options(assets, False))
     assert 'loss_cce' in out and 'loss_ccl' in out
     first = load(osp.join(work, 'iter_4.pth'))['state_dict']
     assert first['head.queue.queue'].shape == (3, 4, 65)
@@ -47,7 +32,8 @@ def test_train_resume_then_test(assets, tmp_path):
     assert 'key_backbone.conv1.weight' in first
 
     out = run_tool(python(), 'tools/train.py', CONFIG, '--work-dir', work,
-                   '--resume', *options(assets, **{'train_cfg.max_iters': 6}))
+                   '--resume',
+                   *tool_options(assets, False, **{'train_cfg.max_iters': 6}))
     assert 'resumed at iteration 4' in out
     resumed = load(osp.join(work, 'iter_6.pth'))
     assert resumed['meta']['iter'] == 6
@@ -57,7 +43,7 @@ def test_train_resume_then_test(assets, tmp_path):
     metrics = str(tmp_path / 'metrics.json')
     run_tool(python(), 'tools/test.py', CONFIG, osp.join(work, 'iter_6.pth'),
              '--work-dir', str(tmp_path / 'test'), '--out', metrics,
-             '--out-item', 'metrics', *options(assets))
+             '--out-item', 'metrics', *tool_options(assets, False))
     with open(metrics) as f:
         assert 0 <= json.load(f)['accuracy/top1'] <= 100
 
@@ -65,8 +51,7 @@ def test_train_resume_then_test(assets, tmp_path):
 def test_cotuning_and_bituning_train_together(assets, tmp_path):
     work = str(tmp_path / 'work')
     out = run_tool(python(), 'tools/train.py', COMBINED, '--work-dir', work,
-                   *options(assets, **{'model.head.source_checkpoint':
-                                       assets[1]}))
+                   *tool_options(assets))
     assert 'learning the Co-tuning relationship' in out
     for key in ('loss_source', 'loss_cce', 'loss_ccl'):
         assert key in out
@@ -87,7 +72,7 @@ def test_dist_train_two_gloo_ranks_hold_the_same_queues(assets, tmp_path):
         " dict(type='DumpRankStateHook')]\n")
     work = str(tmp_path / 'work')
     run_tool('bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', work,
-             *options(assets), env=dict(PORT=str(free_port())))
+             *tool_options(assets, False), env=dict(PORT=str(free_port())))
     ranks = [load(osp.join(work, f'rank{r}.pth')) for r in (0, 1)]
     assert [r['world_size'] for r in ranks] == [2, 2]
     compared = []

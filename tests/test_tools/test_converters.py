@@ -85,7 +85,7 @@ def test_efficientnet_block_mapping():
 @pytest.mark.parametrize('version', ['v1', 'v2'])
 def test_moco_query_encoder_becomes_the_backbone(tmp_path, version):
     """A MoCo checkpoint of a torchvision ResNet-18: the converted backbone
-    gives torchvision's pooled features; --keep-projector gives MoCo's fc
+    gives torchvision's pooled features; --fc projector gives MoCo's fc
     (linear for v1, MLP for v2) as Bi-tuning's projector."""
     import torchvision
     torch.manual_seed(0)
@@ -103,7 +103,7 @@ def test_moco_query_encoder_becomes_the_backbone(tmp_path, version):
     torch.save(dict(epoch=200, arch='resnet18', state_dict=state), src)
     out = str(tmp_path / 'mm.pth')
     run_tool(python(), 'tools/model_converters/moco_to_mmpretrain.py', src,
-             out, '--keep-projector')
+             out, '--fc', 'projector')
     converted = torch.load(out)['state_dict']
     init_default_scope('mmft')
     model = MODELS.build(dict(
@@ -130,5 +130,14 @@ def test_moco_query_encoder_becomes_the_backbone(tmp_path, version):
             atol=1e-4, rtol=1e-4)
     plain = load_tool('moco_to_mmpretrain').convert(dict(state_dict=state))
     assert all(k.startswith('backbone.') for k in plain)
+    if version == 'v2':
+        neck = load_tool('moco_to_mmpretrain').convert(
+            dict(state_dict=state), fc='neck')
+        assert {k for k in neck if k.startswith('neck.')} == {
+            f'neck.mlp.{i}.{p}' for i in (0, 2) for p in ('weight', 'bias')}
+    else:
+        with pytest.raises(KeyError, match='MoCo v2'):
+            load_tool('moco_to_mmpretrain').convert(dict(state_dict=state),
+                                                    fc='neck')
     with pytest.raises(KeyError, match='not a MoCo'):
         load_tool('moco_to_mmpretrain').convert(tv.state_dict())

@@ -6,8 +6,9 @@ import os.path as osp
 import pytest
 import torch
 
-from tests.helpers import (ROOT, free_port, make_dataset,
-                           make_source_checkpoint, python, run_tool)
+from tests.helpers import (ROOT, free_port, load, make_dataset,
+                           make_source_checkpoint, python, run_tool,
+                           tool_options)
 
 CONFIG = 'tests/configs/tiny_cotuning.py'
 
@@ -20,27 +21,10 @@ def assets(tmp_path_factory):
     return root, source
 
 
-def options(assets, **extra):
-    root, source = assets
-    opts = {
-        'model.backbone.init_cfg.checkpoint': source,
-        'model.head.source_checkpoint': source,
-        'train_dataloader.dataset.dataset.data_root': root,
-        'val_dataloader.dataset.data_root': root,
-        'test_dataloader.dataset.data_root': root,
-    }
-    opts.update(extra)
-    return ['--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]
-
-
-def load(path):
-    return torch.load(path, map_location='cpu', weights_only=False)
-
-
 def test_train_resume_then_test(assets, tmp_path):
     work = str(tmp_path / 'work')
     out = run_tool(python(), 'tools/train.py', CONFIG, '--work-dir', work,
-                   *options(assets))
+                   *tool_options(assets))
     assert 'learning the Co-tuning relationship' in out
     first = load(osp.join(work, 'iter_4.pth'))
     relationship = first['state_dict']['head.relationship']
@@ -51,7 +35,8 @@ def test_train_resume_then_test(assets, tmp_path):
     # checkpoint, not from a new pass.
     os.remove(osp.join(work, 'relationship.pth'))
     out = run_tool(python(), 'tools/train.py', CONFIG, '--work-dir', work,
-                   '--resume', *options(assets, **{'train_cfg.max_iters': 6}))
+                   '--resume',
+                   *tool_options(assets, **{'train_cfg.max_iters': 6}))
     assert 'restored from the checkpoint; not recomputed' in out
     assert 'learning the Co-tuning relationship' not in out
     resumed = load(osp.join(work, 'iter_6.pth'))
@@ -63,7 +48,7 @@ def test_train_resume_then_test(assets, tmp_path):
     metrics = str(tmp_path / 'metrics.json')
     run_tool(python(), 'tools/test.py', CONFIG, osp.join(work, 'iter_6.pth'),
              '--work-dir', str(tmp_path / 'test'), '--out', metrics,
-             '--out-item', 'metrics', *options(assets))
+             '--out-item', 'metrics', *tool_options(assets))
     with open(metrics) as f:
         top1 = json.load(f)['accuracy/top1']
     assert 0 <= top1 <= 100
@@ -72,7 +57,7 @@ def test_train_resume_then_test(assets, tmp_path):
 def test_missing_data_root_fails_before_building(assets, tmp_path):
     with pytest.raises(AssertionError) as err:
         run_tool(python(), 'tools/train.py', CONFIG, '--work-dir',
-                 str(tmp_path), *options(assets, **{
+                 str(tmp_path), *tool_options(assets, **{
                      'train_dataloader.dataset.dataset.data_root':
                      str(tmp_path / 'nowhere')}))
     assert ("train_dataloader.dataset.dataset.data_root='" + str(
@@ -82,7 +67,7 @@ def test_missing_data_root_fails_before_building(assets, tmp_path):
 def test_missing_source_checkpoint_names_the_key(assets, tmp_path):
     with pytest.raises(AssertionError) as err:
         run_tool(python(), 'tools/train.py', CONFIG, '--work-dir',
-                 str(tmp_path), *options(assets, **{
+                 str(tmp_path), *tool_options(assets, **{
                      'model.head.source_checkpoint': str(tmp_path / 'no.pth')
                  }))
     assert 'model.head.source_checkpoint=' in str(err.value)
@@ -101,7 +86,7 @@ def test_dist_train_two_gloo_ranks_agree(assets, tmp_path):
         "dict(type='DumpRankStateHook')]\n")
     work = str(tmp_path / 'work')
     run_tool('bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', work,
-             *options(assets), env=dict(PORT=str(free_port())))
+             *tool_options(assets), env=dict(PORT=str(free_port())))
     ranks = [load(osp.join(work, f'rank{r}.pth')) for r in (0, 1)]
     assert [r['world_size'] for r in ranks] == [2, 2]
     torch.testing.assert_close(ranks[0]['indices'], ranks[1]['indices'])
@@ -116,6 +101,6 @@ def test_dist_train_two_gloo_ranks_agree(assets, tmp_path):
     # the same relationship as one process over the whole subset
     single = str(tmp_path / 'single')
     run_tool(python(), 'tools/train.py', CONFIG, '--work-dir', single,
-             *options(assets, **{'train_cfg.max_iters': 1}))
+             *tool_options(assets, **{'train_cfg.max_iters': 1}))
     alone = load(osp.join(single, 'relationship.pth'))['relationship']
     torch.testing.assert_close(rel, alone, atol=1e-5, rtol=1e-5)

@@ -5,13 +5,15 @@ Takes the query encoder of facebookresearch/moco's ``checkpoint_*.pth.tar``
 dropped) and writes ``backbone.*`` with torchvision's ResNet names, which
 mmpretrain's ResNet uses. TLlib does the same and loads the backbone only.
 
-``--keep-projector`` also keeps MoCo's projection as Bi-tuning's projector:
+``--fc projector`` also keeps MoCo's projection as Bi-tuning's projector:
 v1's linear ``fc`` becomes ``projector.projection.*`` (the default
 ``ProjectorHead``), v2's MLP ``fc.0``/``fc.2`` becomes
 ``projector.projection.0/2.*`` (``ProjectorHead`` with
 ``hidden_channels=2048``). TLlib's ``--pretrained-fc`` meant to do this but
-loaded nothing (method notes, 2.2); load the file with ``load_from`` or an
-``init_cfg`` of type Pretrained without prefix for this.
+loaded nothing (method notes, 2.2). ``--fc neck`` keeps v2's MLP as
+``neck.mlp.0/2.*``, the ``MoCoV2Neck`` that unsupervised finetuning
+continues. Load such a file with ``load_from`` or an ``init_cfg`` of type
+Pretrained without prefix.
 
 Usage::
 
@@ -28,13 +30,13 @@ import torch
 PREFIXES = ('module.encoder_q.', 'encoder_q.')
 
 
-def convert(src: dict, keep_projector: bool = False) -> OrderedDict:
-    """Rename a MoCo query encoder to ``backbone.*`` (+ ``projector.*``).
+def convert(src: dict, fc: str = 'drop') -> OrderedDict:
+    """Rename a MoCo query encoder to ``backbone.*`` (+ ``fc``).
 
     Args:
         src (dict): A MoCo checkpoint, or its ``state_dict``.
-        keep_projector (bool): Keep ``fc`` as the projector. Defaults to
-            False.
+        fc (str): 'drop' (default), 'projector' (``projector.projection``)
+            or 'neck' (``neck.mlp``, MoCo v2 only).
 
     Returns:
         OrderedDict: The renamed tensors.
@@ -51,8 +53,13 @@ def convert(src: dict, keep_projector: bool = False) -> OrderedDict:
             continue  # encoder_k, queue, queue_ptr
         name = key[len(prefix):]
         if name.startswith('fc.'):
-            if keep_projector:
-                out['projector.projection.' + name[len('fc.'):]] = value
+            rest = name[len('fc.'):]
+            if fc == 'neck' and rest[0] not in '02':
+                raise KeyError('--fc neck needs MoCo v2\'s MLP (fc.0, fc.2); '
+                               f'this checkpoint has fc.{rest}')
+            if fc != 'drop':
+                out[dict(projector='projector.projection.',
+                         neck='neck.mlp.')[fc] + rest] = value
         else:
             out['backbone.' + name] = value
     if not any(k.startswith('backbone.layer4.') for k in out):
@@ -65,11 +72,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('src', help='MoCo checkpoint (.pth.tar)')
     parser.add_argument('out', help='output checkpoint path')
-    parser.add_argument('--keep-projector', action='store_true',
-                        help='keep fc as projector.projection')
+    parser.add_argument('--fc', choices=['drop', 'projector', 'neck'],
+                        default='drop',
+                        help='keep fc as Bi-tuning projector or MoCo v2 neck')
     args = parser.parse_args()
     src = torch.load(args.src, map_location='cpu', weights_only=False)
-    state_dict = convert(src, args.keep_projector)
+    state_dict = convert(src, args.fc)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     meta = dict(source=osp.abspath(args.src), converter=osp.basename(__file__))
     torch.save(dict(state_dict=state_dict, meta=meta), args.out)

@@ -3,24 +3,23 @@
 Paper: "Bi-tuning of Pre-trained Representations", Zhong et al., 2020.
 Behaviour follows TLlib's ``bi_tuning`` (method notes, section 2).
 """
-import copy
 from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine import dist
-from mmengine.model import BaseModule
 from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.structures import DataSample
 
 from mmft.registry import MODELS
 from ..data_preprocessors import MultiViewClsDataPreprocessor
 from ..heads import ContrastiveCEMixin, ProjectorHead
+from .key_encoder_mixin import KeyEncoderMixin
 
 
 @MODELS.register_module()
-class BiTuning(ImageClassifier):
+class BiTuning(KeyEncoderMixin, ImageClassifier):
     """Query encoder (backbone, neck, classifier head, projector) plus a key
     encoder (copies of backbone, neck and projection) that never gets
     gradients.
@@ -80,21 +79,10 @@ class BiTuning(ImageClassifier):
                 'BiTuning: model.projector.num_classes '
                 f'({self.projector.num_classes}) must equal '
                 f'model.head.num_classes ({self.head.num_classes})')
-        self.key_backbone = self._key_copy(self.backbone)
-        self.key_neck = self._key_copy(self.neck) if self.with_neck else None
-        self.key_projection = self._key_copy(self.projector.projection)
-        # Set by MomentumEncoderHook; training without it is refused.
+        self.key_backbone = self.key_copy(self.backbone)
+        self.key_neck = self.key_copy(self.neck) if self.with_neck else None
+        self.key_projection = self.key_copy(self.projector.projection)
         self.momentum_hooked = False
-
-    @staticmethod
-    def _key_copy(module: nn.Module) -> nn.Module:
-        """A gradient-free copy that ``init_weights`` leaves alone."""
-        key = copy.deepcopy(module)
-        for sub in key.modules():
-            if isinstance(sub, BaseModule):
-                sub.init_cfg = None
-        key.requires_grad_(False)
-        return key
 
     def momentum_pairs(self) -> List[Tuple[nn.Module, nn.Module]]:
         """``(query module, key module)`` pairs of the momentum encoder."""
@@ -103,12 +91,6 @@ class BiTuning(ImageClassifier):
         if self.key_neck is not None:
             pairs.insert(1, (self.neck, self.key_neck))
         return pairs
-
-    @torch.no_grad()
-    def copy_key_encoder(self) -> None:
-        """Key encoder := query encoder (parameters and buffers)."""
-        for query, key in self.momentum_pairs():
-            key.load_state_dict(query.state_dict())
 
     def init_weights(self) -> None:
         """Initialise (load pretrained weights), then copy into the keys."""
@@ -140,10 +122,7 @@ class BiTuning(ImageClassifier):
                 'BiTuning needs two views of every training image: wrap the '
                 "train pipeline's augmentations in dict(type='MultiView', "
                 'num_views=2, transforms=[[...]]) before PackInputs')
-        if not self.momentum_hooked:
-            raise RuntimeError(
-                'BiTuning: the key encoder is not being updated. Add '
-                "dict(type='MomentumEncoderHook') to custom_hooks.")
+        self.check_momentum_hooked()
         query, key = inputs
         feats = self.extract_feat(query)
         labels = torch.cat([s.gt_label for s in data_samples]).to(query.device)

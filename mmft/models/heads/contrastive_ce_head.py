@@ -68,12 +68,6 @@ class ContrastiveCEHead(ContrastiveCEMixin, LinearClsHead):
         Returns:
             dict: ``loss`` (CE) and ``loss_cce``.
         """
-        if keys is None or key_labels is None:
-            raise ValueError(
-                'ContrastiveCEHead.loss needs the key features: use it as '
-                "the head of a model of type='BiTuning'")
-        losses = super().loss(feats, data_samples, **kwargs)
-        labels = torch.cat([s.gt_label for s in data_samples]).to(keys.device)
-        losses['loss_cce'] = self.contrastive_loss(feats, keys, key_labels,
-                                                   labels)
-        return losses
+        return self.add_contrastive_loss(
+            super().loss(feats, data_samples, **kwargs), feats, data_samples,
+            keys, key_labels)

@@ -4,8 +4,11 @@ Shared by :class:`ContrastiveCEHead` (a linear classifier) and
 :class:`CoTuningContrastiveHead` (the Co-tuning head), so that CCE composes
 with any head that owns a linear ``fc``.
 """
+from typing import List, Optional
+
 import torch
 import torch.nn.functional as F
+from mmpretrain.structures import DataSample
 
 from ..utils import PerClassQueue, contrastive_cross_entropy_loss
 
@@ -48,10 +51,24 @@ class ContrastiveCEMixin:
     def class_weights(self, labels: torch.Tensor) -> torch.Tensor:
         """``normalize([W_y | b_y])`` of each label, ``[B, D+1]``; detached
         unless configured not to."""
-        weight = torch.cat([self.fc.weight[labels], self.fc.bias[labels, None]],
-                           dim=1)
+        weight = torch.cat(
+            [self.fc.weight[labels], self.fc.bias[labels, None]], dim=1)
         weight = F.normalize(weight, dim=1)
         return weight.detach() if self.detach_class_weight else weight
+
+    def add_contrastive_loss(self, losses: dict, feats: tuple,
+                             data_samples: List[DataSample],
+                             keys: Optional[torch.Tensor],
+                             key_labels: Optional[torch.Tensor]) -> dict:
+        """Put ``loss_cce`` into the head's ``losses`` and return them."""
+        if keys is None or key_labels is None:
+            raise ValueError(
+                f'{type(self).__name__}.loss needs the key features: use it '
+                "as the head of a model of type='BiTuning'")
+        labels = torch.cat([s.gt_label for s in data_samples]).to(keys.device)
+        losses['loss_cce'] = self.contrastive_loss(feats, keys, key_labels,
+                                                   labels)
+        return losses
 
     def contrastive_loss(self, feats: tuple, keys: torch.Tensor,
                          key_labels: torch.Tensor,

@@ -1,7 +1,9 @@
 from .class_queue import PerClassQueue
 from .contrastive import (categorical_contrastive_loss,
                           contrastive_cross_entropy_loss, multi_positive_loss)
+from .infonce import QueueLogSumExp, mixed_query_loss, queue_infonce
 from .momentum import cosine_key_momentum, momentum_update
+from .query_mixer import QueryMixer
 from .relationship import (accumulate_source_probs, direct_relationship,
                            reverse_relationship, validate_relationship)
 
@@ -9,5 +11,6 @@ __all__ = [
     'PerClassQueue', 'categorical_contrastive_loss',
     'contrastive_cross_entropy_loss', 'multi_positive_loss',
     'accumulate_source_probs', 'direct_relationship', 'reverse_relationship',
-    'validate_relationship', 'cosine_key_momentum', 'momentum_update'
+    'validate_relationship', 'cosine_key_momentum', 'momentum_update',
+    'QueueLogSumExp', 'mixed_query_loss', 'queue_infonce', 'QueryMixer'
 ]

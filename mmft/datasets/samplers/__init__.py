@@ -1,0 +1,3 @@
+from .source_replay_sampler import SourceReplaySampler
+
+__all__ = ['SourceReplaySampler']

@@ -1,0 +1,3 @@
+from .reverse_channels import ReverseChannels
+
+__all__ = ['ReverseChannels']
