@@ -62,7 +62,17 @@ def test_config_builds(path):
         assert train.collate_fn.type == 'default_collate' and train.drop_last
         if train.dataset.type == 'ConcatDataset':
             assert train.sampler.type == 'SourceReplaySampler'
-            assert train.dataset.datasets[1].type == 'ImageNet'
+            source = train.dataset.datasets[1]
+            assert source.type == 'ImageNet' or (  # the demo's photo crops
+                source.type == 'CustomDataset' and not source.with_label)
+        return
+    if cfg.model.head.type == 'FeatureHead':  # retrieval and clustering
+        test = cfg.test_dataloader.dataset
+        assert test.type == 'QueryDatabaseDataset'
+        assert test.database.pipeline == test.query.pipeline
+        assert {e.type for e in cfg.test_evaluator} == {
+            'RetrievalPrecisionAtK', 'KMeansBCubed'}
+        assert cfg.model.backbone.init_cfg is None  # tools/test.py loads
         return
     classes = cfg.data_preprocessor.num_classes
     assert model.head.num_classes == classes

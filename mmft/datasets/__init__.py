@@ -2,7 +2,11 @@
 import mmpretrain.datasets  # noqa: F401  (parent registry must be populated)
 
 from .class_subset_dataset import ClassSubsetDataset
+from .query_database_dataset import QueryDatabaseDataset
 from .samplers import SourceReplaySampler
 from .transforms import ReverseChannels
 
-__all__ = ['ClassSubsetDataset', 'SourceReplaySampler', 'ReverseChannels']
+__all__ = [
+    'ClassSubsetDataset', 'QueryDatabaseDataset', 'SourceReplaySampler',
+    'ReverseChannels'
+]

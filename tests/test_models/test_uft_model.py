@@ -121,3 +121,20 @@ def test_functional_infonce_matches_the_model():
 def test_bad_configuration_names_the_key(kwargs, key):
     with pytest.raises(ValueError, match=key):
         build(**kwargs)
+
+
+@pytest.mark.parametrize('load_queue', [False, True])
+def test_pretrained_queue_is_fresh_unless_load_queue(tmp_path, load_queue):
+    source = build()
+    source.queue.fill_(0.5)
+    source.queue_ptr.fill_(7)
+    source.backbone.conv1.weight.data.fill_(0.25)
+    path = str(tmp_path / 'moco.pth')
+    torch.save({'state_dict': source.state_dict()}, path)
+    model = build(load_queue=load_queue,
+                  init_cfg=dict(type='Pretrained', checkpoint=path))
+    # weights come from the checkpoint either way; the queue only if asked
+    assert torch.all(model.backbone.conv1.weight == 0.25)
+    assert torch.all(model.key_backbone.conv1.weight == 0.25)
+    assert torch.all(model.queue == 0.5) == load_queue
+    assert (model.queue_ptr.item() == 7) == load_queue

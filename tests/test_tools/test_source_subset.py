@@ -25,3 +25,30 @@ def test_fixed_fraction_is_reproducible(tmp_path):
     assert all(labels.count(str(c)) == round(0.2 * 37) for c in range(10))
     with pytest.raises(ValueError, match='--fraction'):
         tool.choose(lines, 0, 0)
+    assert not list(tmp_path.glob('*.tmp'))  # written whole, then renamed
+
+
+def test_photo_crops_feed_an_unlabelled_source_dataset(tmp_path):
+    """The demo's source stand-in: crops, their list, a 10 % subset that
+    an unlabelled CustomDataset loads."""
+    from mmengine.registry import init_default_scope
+
+    import mmft.datasets  # noqa: F401
+    from mmft.registry import DATASETS
+    out = tmp_path / 'crops'
+    run_tool(python(), 'tools/dataset_converters/prepare_photo_crops.py',
+             str(out), '--num', '20', '--size', '16')
+    names = (out / 'meta' / 'all.txt').read_text().split()
+    assert len(names) == 20 and all((out / n).is_file() for n in names)
+    run_tool(python(), 'tools/dataset_converters/make_source_subset.py',
+             str(out / 'meta' / 'all.txt'), str(out / 'meta' / 'sub.txt'))
+    init_default_scope('mmft')
+    data = DATASETS.build(
+        dict(type='CustomDataset', data_root=str(out),
+             ann_file='meta/sub.txt', with_label=False,
+             pipeline=[dict(type='LoadImageFromFile')]))
+    assert len(data) == 2 and data[0]['img'].shape == (16, 16, 3)
+    tool = load_tool('../dataset_converters/prepare_photo_crops')
+    crops = tool.crops(4, 16, seed=0)
+    assert crops.dtype.name == 'uint8' and crops.std() > 10  # not blank
+    assert (crops == tool.crops(4, 16, seed=0)).all()

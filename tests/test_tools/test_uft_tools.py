@@ -1,6 +1,7 @@
 """Unsupervised finetuning end to end: train with source replay and mixed
 queries, resume, then K-shot transfer, retrieval and clustering from its
 checkpoint with tools/analysis/uft_evaluate.py."""
+import glob
 import json
 import os.path as osp
 
@@ -35,20 +36,30 @@ def test_uft_train_resume_then_evaluate(tmp_path):
     assert not torch.equal(last['key_backbone.conv1.weight'],
                            first['key_backbone.conv1.weight'])
 
+    features = tmp_path / 'features.py'
+    features.write_text(
+        f"_base_ = ['{osp.join(ROOT, 'tests/configs/tiny_features.py')}']\n"
+        "test_dataloader = dict(dataset=dict(database=dict(data_root="
+        f"'{root}'), query=dict(data_root='{root}')))\n")
     table = str(tmp_path / 'table.json')
     out = run_tool(python(), 'tools/analysis/uft_evaluate.py',
-                   'tests/configs/tiny_fewshot.py',
-                   osp.join(work, 'epoch_3.pth'), '--shots', '1', '2',
-                   '--trials', '1', '--work-dir', str(tmp_path / 'eval'),
-                   '--out', table, '--cfg-options', f'data_root={root}',
+                   osp.join(work, 'epoch_3.pth'), '--features',
+                   str(features), '--fewshot', 'tests/configs/tiny_fewshot.py',
+                   '--shots', '1', '2', '--trials', '2', '--work-dir',
+                   str(tmp_path / 'eval'), '--out', table, '--cfg-options',
                    f'train_dataloader.dataset.dataset.data_root={root}',
                    f'val_dataloader.dataset.data_root={root}',
                    f'test_dataloader.dataset.data_root={root}')
-    assert 'retrieval precision@5' in out and 'BCubed precision' in out
+    assert 'retrieval/precision@5' in out and 'bcubed_precision' in out
     with open(table) as f:
         values = json.load(f)
-    assert len(values) == 6
+    # precision@5, BCubed P/R/F, then mean and std for each of two K
+    assert len(values) == 8, values
     assert all(0 <= v <= 100 for v in values.values())
+    # the K-shot runs drew exactly K a class, seeded by the trial
+    log = open(next(glob.iglob(str(
+        tmp_path / 'eval' / '2shot_trial1' / '*' / '*.log')))).read()
+    assert 'kept 6 of 21 samples (ratio=1.0, shots=2, seed=1)' in log
 
     figure = str(tmp_path / 'tsne.png')
     run_tool(python(), 'tools/analysis/tsne_features.py',

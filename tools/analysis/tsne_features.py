@@ -6,24 +6,46 @@ scikit-learn's t-SNE and draws them side by side, coloured by class.
 
 Usage::
 
-    python tools/analysis/tsne_features.py configs/uft/fewshot/r50_pets_kshot.py \
+    python tools/analysis/tsne_features.py \
+        configs/uft/fewshot/r50_pets_kshot.py \
         checkpoints/resnet50_mocov2_in1k.pth work_dirs/.../epoch_200.pth \
         --names "MoCo v2" "UFT" --out tsne_pets.png
 """
 import argparse
 import copy
 import os.path as osp
-import sys
+from typing import Tuple
 
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from uft_evaluate import features, innermost  # noqa: E402
+from mmft.registry import MODELS
 
-from mmft.registry import MODELS  # noqa: E402
+
+def innermost(cfg: dict) -> dict:
+    """The dataset config under subset wrappers."""
+    while 'pipeline' not in cfg and 'dataset' in cfg:
+        cfg = cfg['dataset']
+    return cfg
+
+
+@torch.no_grad()
+def features(model, dataset_cfg: dict,
+             batch_size: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """GAP backbone features and labels of a whole dataset, in order."""
+    loader = Runner.build_dataloader(
+        dict(batch_size=batch_size, num_workers=0, dataset=dataset_cfg,
+             sampler=dict(type='DefaultSampler', shuffle=False,
+                          round_up=False)))
+    feats, labels = [], []
+    for data in loader:
+        data = model.data_preprocessor(data, False)
+        feats.append(model.extract_feat(data['inputs'])[-1].float().cpu())
+        labels.append(torch.cat([s.gt_label for s in data['data_samples']]))
+    return torch.cat(feats), torch.cat(labels).cpu()
 
 
 def embed(feats: torch.Tensor, seed: int) -> np.ndarray:

@@ -61,8 +61,10 @@ def main() -> None:
         lines = [line.rstrip('\n') for line in f if line.strip()]
     kept = choose(lines, args.fraction, args.seed, args.stratified)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'w') as f:
+    tmp = args.out + '.tmp'  # written whole, then renamed: never half
+    with open(tmp, 'w') as f:
         f.write('\n'.join(kept) + '\n')
+    os.replace(tmp, args.out)
     print(f'wrote {len(kept)} of {len(lines)} lines to {args.out}')
 
 

@@ -38,7 +38,8 @@ def bcubed(clusters: torch.Tensor,
 def retrieval_precision_at_k(query: torch.Tensor, query_labels: torch.Tensor,
                              database: torch.Tensor,
                              database_labels: torch.Tensor, k: int = 5,
-                             block: int = 1024) -> float:
+                             block: int = 1024,
+                             exclude_self: bool = False) -> float:
     """Mean over queries of the share of same-class items among the k most
     cosine-similar database items (ties: lower database index first).
 
@@ -49,19 +50,27 @@ def retrieval_precision_at_k(query: torch.Tensor, query_labels: torch.Tensor,
         database_labels (Tensor): ``[N]``.
         k (int): Neighbours. Defaults to 5.
         block (int): Queries per block. Defaults to 1024.
+        exclude_self (bool): Query and database are the same set: a query
+            does not retrieve itself (leave-one-out). Defaults to False.
 
     Returns:
         float: Precision@k in [0, 1].
     """
-    if k > database.shape[0]:
+    if k > database.shape[0] - int(exclude_self):
         raise ValueError(f'k={k} is larger than the database '
                          f'({database.shape[0]} items)')
+    if exclude_self and query.shape[0] != database.shape[0]:
+        raise ValueError('exclude_self needs the query set to be the '
+                         'database')
     query = F.normalize(query.float(), dim=1)
     database = F.normalize(database.float(), dim=1)
     database_labels = database_labels.to(database.device)
     hits = 0.0
     for start in range(0, query.shape[0], block):
         sim = query[start:start + block].to(database.device) @ database.T
+        if exclude_self:
+            rows = torch.arange(sim.shape[0], device=sim.device)
+            sim[rows, rows + start] = float('-inf')
         top = torch.sort(sim, dim=1, descending=True, stable=True)[1][:, :k]
         own = query_labels[start:start + block].to(database.device)
         hits += float((database_labels[top] == own[:, None]).float().sum())

@@ -42,6 +42,10 @@ class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
             style, only mixed queries), ``separate_forward`` (clean and
             mixed queries through the encoder in two batches).
         shuffle_bn (bool): Shuffle the key batch across ranks.
+        load_queue (bool): Keep the queue of a pretrained MoCo checkpoint
+            that ``init_cfg`` loads (mmpretrain's ``MoCo`` saves ``queue``
+            and ``queue_ptr``). Defaults to False: UFT starts from a fresh
+            random queue (method notes, 10).
         data_preprocessor (dict, optional): Defaults to
             ``SelfSupDataPreprocessor``.
         init_cfg (dict, optional): Initialisation.
@@ -55,6 +59,7 @@ class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
                  temperature: float = 0.2,
                  mix: Optional[dict] = None,
                  shuffle_bn: bool = True,
+                 load_queue: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(backbone=backbone, neck=neck,
@@ -79,6 +84,7 @@ class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
         self.mixer = QueryMixer(**mix) if mixing else None
         self.temperature = float(temperature)
         self.shuffle_bn = shuffle_bn
+        self.load_queue = bool(load_queue)
         self.key_backbone = self.key_copy(self.backbone)
         self.key_neck = self.key_copy(self.neck)
         self.register_buffer(
@@ -91,8 +97,13 @@ class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
                 (self.neck, self.key_neck)]
 
     def init_weights(self) -> None:
-        """Initialise (load pretrained weights), then copy into the keys."""
+        """Initialise (load pretrained weights), then copy into the keys;
+        the queue stays fresh unless ``load_queue``."""
+        fresh = (self.queue.clone(), self.queue_ptr.clone())
         super().init_weights()
+        if not self.load_queue:
+            self.queue.copy_(fresh[0])
+            self.queue_ptr.copy_(fresh[1])
         self.copy_key_encoder()
 
     def extract_feat(self, inputs: torch.Tensor) -> Tuple[torch.Tensor]:

@@ -1,0 +1,21 @@
+# Retrieval precision@5 (test queries against the trainval split) and K-Means
+# BCubed precision (of the trainval split) of a backbone's GAP features:
+#   python tools/test.py THIS_CONFIG CKPT
+_base_ = ['../fewshot/r50_pets_kshot.py']
+model = dict(
+    backbone=dict(init_cfg=None),  # tools/test.py loads CKPT's backbone.*
+    head=dict(_delete_=True, type='FeatureHead'))
+test_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='QueryDatabaseDataset',
+        database=dict(
+            type='OxfordIIITPet',
+            data_root={{_base_.data_root}},
+            split='trainval',
+            pipeline={{_base_.test_pipeline}}),
+        query={{_base_.val_dataloader.dataset}}))
+test_evaluator = [
+    dict(type='RetrievalPrecisionAtK', topk=5),
+    dict(type='KMeansBCubed', seeds=(0, 1, 2)),
+]
