@@ -18,6 +18,8 @@ default_hooks = dict(
         save_best='auto',
         rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # stop on a NaN/inf loss term, naming the iteration and the term
+    finite_loss=dict(type='FiniteLossHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
 

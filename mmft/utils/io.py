@@ -1,9 +1,27 @@
 """File helpers."""
 import os
 import os.path as osp
-from typing import Any
+from typing import Any, Callable
 
 import torch
+
+
+def atomic_write(write: Callable[[str], None], path: str) -> None:
+    """Run ``write(tmp)``, then rename ``tmp`` over ``path``.
+
+    Args:
+        write (Callable[[str], None]): Writes the whole file at the path it
+            is given (a temporary name beside ``path``).
+        path (str): Destination path.
+    """
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = f'{path}.tmp{os.getpid()}'
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
 
 
 def atomic_save(obj: Any, path: str) -> None:
@@ -16,11 +34,19 @@ def atomic_save(obj: Any, path: str) -> None:
         obj (Any): What to save.
         path (str): Destination path.
     """
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp{os.getpid()}'
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    atomic_write(lambda tmp: torch.save(obj, tmp), path)
+
+
+def atomic_write_text(text: str, path: str) -> None:
+    """Write a text file whole or not at all (see :func:`atomic_save`).
+
+    Args:
+        text (str): The file's content.
+        path (str): Destination path.
+    """
+
+    def write(tmp: str) -> None:
+        with open(tmp, 'w') as f:
+            f.write(text)
+
+    atomic_write(write, path)

@@ -21,6 +21,7 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+from mmengine.utils import ProgressBar
 
 from mmft.registry import MODELS
 
@@ -41,10 +42,12 @@ def features(model, dataset_cfg: dict,
              sampler=dict(type='DefaultSampler', shuffle=False,
                           round_up=False)))
     feats, labels = [], []
+    bar = ProgressBar(len(loader))
     for data in loader:
         data = model.data_preprocessor(data, False)
         feats.append(model.extract_feat(data['inputs'])[-1].float().cpu())
         labels.append(torch.cat([s.gt_label for s in data['data_samples']]))
+        bar.update()
     return torch.cat(feats), torch.cat(labels).cpu()
 
 

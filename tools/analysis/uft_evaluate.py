@@ -28,6 +28,8 @@ from typing import Dict, List, Tuple
 
 from mmengine.config import DictAction
 
+from mmft.utils import atomic_write_text
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
@@ -111,8 +113,7 @@ def main() -> None:
     for key, value in table.items():
         print(f'  {key:<{width}s} {value:7.2f}')
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(table, f, indent=1)
+        atomic_write_text(json.dumps(table, indent=1), args.out)
 
 
 if __name__ == '__main__':

@@ -14,10 +14,10 @@ Usage::
         --fraction 0.1 --seed 0
 """
 import argparse
-import os
-import os.path as osp
 
 import numpy as np
+
+from mmft.utils import atomic_write_text
 
 
 def choose(lines: list, fraction: float, seed: int,
@@ -60,11 +60,7 @@ def main() -> None:
     with open(args.src) as f:
         lines = [line.rstrip('\n') for line in f if line.strip()]
     kept = choose(lines, args.fraction, args.seed, args.stratified)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    tmp = args.out + '.tmp'  # written whole, then renamed: never half
-    with open(tmp, 'w') as f:
-        f.write('\n'.join(kept) + '\n')
-    os.replace(tmp, args.out)
+    atomic_write_text('\n'.join(kept) + '\n', args.out)  # never half
     print(f'wrote {len(kept)} of {len(lines)} lines to {args.out}')
 
 

@@ -22,6 +22,8 @@ import os.path as osp
 import cv2
 import numpy as np
 
+from mmft.utils import atomic_write_text
+
 
 def crops(num: int, size: int, seed: int) -> np.ndarray:
     """``[num, size, size, 3]`` uint8 RGB crops of the sample photos."""
@@ -50,16 +52,13 @@ def main() -> None:
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args()
     os.makedirs(osp.join(args.out, 'images'), exist_ok=True)
-    os.makedirs(osp.join(args.out, 'meta'), exist_ok=True)
     names = []
     for i, crop in enumerate(crops(args.num, args.size, args.seed)):
         names.append(f'images/{i:05d}.png')
         cv2.imwrite(osp.join(args.out, names[-1]),
                     cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
-    tmp = osp.join(args.out, 'meta', 'all.txt.tmp')
-    with open(tmp, 'w') as f:
-        f.write('\n'.join(names) + '\n')
-    os.replace(tmp, osp.join(args.out, 'meta', 'all.txt'))
+    atomic_write_text('\n'.join(names) + '\n',
+                      osp.join(args.out, 'meta', 'all.txt'))
     print(f'wrote {len(names)} crops to {args.out}')
 
 

@@ -14,12 +14,13 @@ Usage::
 Without ``--src`` the checkpoint of the installed package is used.
 """
 import argparse
-import os
 import os.path as osp
 import re
 from collections import OrderedDict
 
 import torch
+
+from mmft.utils import atomic_save
 
 # Blocks per stage of EfficientNet-B0 / Lite0 as mmpretrain groups them.
 STAGE_SIZES = (1, 2, 2, 6, 5)
@@ -94,9 +95,8 @@ def main() -> None:
     src_path = args.src or package_checkpoint()
     src = torch.load(src_path, map_location='cpu', weights_only=True)
     state_dict = convert(src)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     meta = dict(source=src_path, converter=osp.basename(__file__))
-    torch.save(dict(state_dict=state_dict, meta=meta), args.out)
+    atomic_save(dict(state_dict=state_dict, meta=meta), args.out)
     print(f'wrote {len(state_dict)} tensors to {args.out}')
 
 

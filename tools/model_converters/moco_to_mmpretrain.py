@@ -21,11 +21,12 @@ Usage::
         moco_v1_200ep_pretrain.pth.tar checkpoints/resnet50_moco_in1k.pth
 """
 import argparse
-import os
 import os.path as osp
 from collections import OrderedDict
 
 import torch
+
+from mmft.utils import atomic_save
 
 PREFIXES = ('module.encoder_q.', 'encoder_q.')
 
@@ -78,9 +79,8 @@ def main() -> None:
     args = parser.parse_args()
     src = torch.load(args.src, map_location='cpu', weights_only=False)
     state_dict = convert(src, args.fc)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     meta = dict(source=osp.abspath(args.src), converter=osp.basename(__file__))
-    torch.save(dict(state_dict=state_dict, meta=meta), args.out)
+    atomic_save(dict(state_dict=state_dict, meta=meta), args.out)
     print(f'wrote {len(state_dict)} tensors to {args.out}')
 
 

@@ -12,11 +12,12 @@ Usage::
         resnet50-0676ba61.pth checkpoints/resnet50_tv_in1k.pth
 """
 import argparse
-import os
 import os.path as osp
 from collections import OrderedDict
 
 import torch
+
+from mmft.utils import atomic_save
 
 
 def convert(src: dict) -> OrderedDict:
@@ -50,9 +51,8 @@ def main() -> None:
     args = parser.parse_args()
     src = torch.load(args.src, map_location='cpu', weights_only=True)
     state_dict = convert(src)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     meta = dict(source=osp.abspath(args.src), converter=osp.basename(__file__))
-    torch.save(dict(state_dict=state_dict, meta=meta), args.out)
+    atomic_save(dict(state_dict=state_dict, meta=meta), args.out)
     print(f'wrote {len(state_dict)} tensors to {args.out}')
 
 

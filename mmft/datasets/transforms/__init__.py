@@ -1,3 +1,4 @@
+from .load_image import LoadImageFromFile
 from .reverse_channels import ReverseChannels
 
-__all__ = ['ReverseChannels']
+__all__ = ['LoadImageFromFile', 'ReverseChannels']

@@ -1,5 +1,5 @@
 """Classification pre-processing for several views of each image."""
-from typing import List, Union
+from typing import Union
 
 import torch
 from mmpretrain.models.utils import ClsDataPreprocessor

@@ -19,7 +19,46 @@ class ContrastiveCEMixin:
     The anchor of sample i is its class's ``normalize([W_c | b_c])`` (detached
     in TLlib); the positives are its own query feature and the K queued keys
     of its class, the negatives every other queued key (method notes, 2.5).
+    Put it first among the bases of a head with a linear ``fc``
+    (``class H(ContrastiveCEMixin, LinearClsHead)``): its ``__init__`` takes
+    the CCE arguments and passes the rest on, its ``loss`` adds ``loss_cce``
+    to the base head's losses.
     """
+
+    def __init__(self,
+                 num_classes: int,
+                 in_channels: int,
+                 queue_size: int = 40,
+                 temperature: float = 0.07,
+                 cce_weight: float = 1.0,
+                 detach_class_weight: bool = True,
+                 enqueue_first: bool = True,
+                 **kwargs) -> None:
+        super().__init__(num_classes, in_channels, **kwargs)
+        self._init_contrastive(num_classes, in_channels, queue_size,
+                               temperature, cce_weight, detach_class_weight,
+                               enqueue_first)
+
+    def loss(self,
+             feats: tuple,
+             data_samples: List[DataSample],
+             keys: Optional[torch.Tensor] = None,
+             key_labels: Optional[torch.Tensor] = None,
+             **kwargs) -> dict:
+        """The base head's losses plus the weighted CCE (``loss_cce``).
+
+        Args:
+            feats (tuple[Tensor]): Query features.
+            data_samples (list[DataSample]): Samples with ``gt_label``.
+            keys (Tensor): ``[N, d+1]`` embedded keys to enqueue.
+            key_labels (Tensor): ``[N]`` their classes.
+
+        Returns:
+            dict: The base head's losses and ``loss_cce``.
+        """
+        return self.add_contrastive_loss(
+            super().loss(feats, data_samples, **kwargs), feats, data_samples,
+            keys, key_labels)
 
     def _init_contrastive(self, num_classes: int, in_channels: int,
                           queue_size: int, temperature: float,

@@ -1,0 +1,59 @@
+"""A corrupt or unreadable image fails with its path (mmft's loader)."""
+import cv2
+import numpy as np
+import pytest
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+
+import mmft.datasets  # noqa: F401
+from mmft.datasets.transforms import LoadImageFromFile
+from mmft.registry import TRANSFORMS
+
+
+@pytest.fixture
+def images(tmp_path):
+    folder = tmp_path / 'train' / 'cat'
+    folder.mkdir(parents=True)
+    good = np.random.default_rng(0).integers(0, 256, (8, 8, 3), np.uint8)
+    cv2.imwrite(str(folder / 'a_good.png'), good)
+    data = (folder / 'a_good.png').read_bytes()
+    (folder / 'b_truncated.png').write_bytes(data[:len(data) // 2])
+    (folder / 'c_junk.png').write_bytes(b'not an image')
+    (folder / 'd_empty.png').write_bytes(b'')
+    return tmp_path, good
+
+
+@pytest.mark.parametrize('backend', ['cv2', 'pillow'])
+@pytest.mark.parametrize('name', ['b_truncated', 'c_junk', 'd_empty'])
+def test_bad_file_error_names_it(images, backend, name):
+    root, _ = images
+    path = str(root / 'train' / 'cat' / f'{name}.png')
+    with pytest.raises(OSError, match=f'cannot read image .*{name}.png'):
+        LoadImageFromFile(imdecode_backend=backend)(dict(img_path=path))
+
+
+def test_good_file_and_mmcv_options_unchanged(images):
+    root, good = images
+    out = LoadImageFromFile()(
+        dict(img_path=str(root / 'train' / 'cat' / 'a_good.png')))
+    np.testing.assert_array_equal(out['img'], good)
+    skip = LoadImageFromFile(ignore_empty=True)  # mmcv: missing -> None
+    assert skip(dict(img_path=str(root / 'missing.png'))) is None
+    with pytest.raises(FileNotFoundError, match='missing.png'):
+        LoadImageFromFile()(dict(img_path=str(root / 'missing.png')))
+
+
+def test_configs_get_it_by_name_and_a_dataloader_names_the_file(images):
+    root, _ = images
+    init_default_scope('mmft')
+    assert type(TRANSFORMS.build(dict(type='LoadImageFromFile'))) is \
+        LoadImageFromFile
+    loader = Runner.build_dataloader(
+        dict(batch_size=2, num_workers=0,
+             sampler=dict(type='DefaultSampler', shuffle=False),
+             dataset=dict(type='CustomDataset', data_root=str(root),
+                          data_prefix='train',
+                          pipeline=[dict(type='LoadImageFromFile'),
+                                    dict(type='PackInputs')])))
+    with pytest.raises(OSError, match='b_truncated.png'):
+        list(loader)
