@@ -1,5 +1,7 @@
-"""A test-only hook that saves what each rank holds after training."""
+"""Test-only hooks: what each rank holds after training; a hard kill."""
+import os
 import os.path as osp
+import signal
 
 import torch
 from mmengine.dist import get_rank
@@ -23,3 +25,18 @@ class DumpRankStateHook(Hook):
             indices=torch.as_tensor(getattr(dataset, 'indices', [])),
             world_size=runner.world_size)
         torch.save(state, osp.join(runner.work_dir, f'rank{get_rank()}.pth'))
+
+
+@HOOKS.register_module(force=True)
+class KillAtIterHook(Hook):
+    """SIGKILL the process after iteration ``at`` (no clean shutdown)."""
+
+    priority = 'LOWEST'  # after the checkpoint hook of that iteration
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None) -> None:
+        if runner.iter + 1 == self.at:
+            os.kill(os.getpid(), signal.SIGKILL)

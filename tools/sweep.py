@@ -111,7 +111,8 @@ def main() -> None:
             with open(osp.join(work_dir, 'sweep.log'), 'a') as log:
                 code = subprocess.run(train, stdout=log, stderr=log).returncode
                 if code == 0:
-                    test = [a.replace('{checkpoint}', test_checkpoint(work_dir))
+                    checkpoint = test_checkpoint(work_dir)
+                    test = [a.replace('{checkpoint}', checkpoint)
                             for a in test]
                     code = subprocess.run(test, stdout=log,
                                           stderr=log).returncode

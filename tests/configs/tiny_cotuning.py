@@ -69,7 +69,10 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=False, milestones=[3], gamma=0.1)
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=4, val_interval=4)
+train_cfg = dict(
+    type='ReproducibleIterBasedTrainLoop',
+    max_iters=4,
+    val_interval=4)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=4)

@@ -37,7 +37,10 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=1e-4, momentum=0.9, weight_decay=0.),
     paramwise_cfg=dict(custom_keys={'head': dict(lr_mult=30000.)}))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=2, by_epoch=True)]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2, val_interval=2)
+train_cfg = dict(
+    type='ReproducibleEpochBasedTrainLoop',
+    max_epochs=2,
+    val_interval=2)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=4)

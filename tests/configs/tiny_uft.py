@@ -51,7 +51,7 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=2, by_epoch=True,
          convert_to_iter_based=True)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2)
+train_cfg = dict(type='ReproducibleEpochBasedTrainLoop', max_epochs=2)
 auto_scale_lr = dict(base_batch_size=4)
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
 randomness = dict(seed=0)

@@ -12,9 +12,8 @@ def test_relationship_top_classes_and_heatmap(tmp_path):
     rel[0, 281], rel[1, 1], rel[2, 0] = 0.9, 0.8, 0.7  # tabby, goldfish, tench
     rel /= rel.sum(1, keepdim=True)
     ckpt = tmp_path / 'iter_10.pth'
-    torch.save(dict(state_dict={'head.relationship': rel},
-                    meta=dict(dataset_meta=dict(classes=['cat', 'fish', 'x']))),
-               ckpt)
+    meta = dict(dataset_meta=dict(classes=['cat', 'fish', 'x']))
+    torch.save(dict(state_dict={'head.relationship': rel}, meta=meta), ckpt)
     out = run_tool(python(), 'tools/analysis/show_relationship.py', str(ckpt),
                    '--topk', '2', '--out-dir', str(tmp_path))
     table = (tmp_path / 'relationship_top.md').read_text()

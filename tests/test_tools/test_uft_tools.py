@@ -57,9 +57,9 @@ def test_uft_train_resume_then_evaluate(tmp_path):
     assert len(values) == 8, values
     assert all(0 <= v <= 100 for v in values.values())
     # the K-shot runs drew exactly K a class, seeded by the trial
-    log = open(next(glob.iglob(str(
-        tmp_path / 'eval' / '2shot_trial1' / '*' / '*.log')))).read()
-    assert 'kept 6 of 21 samples (ratio=1.0, shots=2, seed=1)' in log
+    logs = ''.join(open(p).read() for p in glob.glob(str(
+        tmp_path / 'eval' / '2shot_trial1' / '*' / '*.log')))
+    assert 'kept 6 of 21 samples (ratio=1.0, shots=2, seed=1)' in logs
 
     figure = str(tmp_path / 'tsne.png')
     run_tool(python(), 'tools/analysis/tsne_features.py',

@@ -59,7 +59,8 @@ def read_series(files: Sequence[str]) -> Tuple[Series, Series]:
                             key, {})[last] = float(value)
 
     def as_series(d: Dict[str, Dict[int, float]]) -> Series:
-        return {k: (sorted(v), [v[s] for s in sorted(v)]) for k, v in d.items()}
+        return {k: (sorted(v), [v[s] for s in sorted(v)])
+                for k, v in d.items()}
 
     return as_series(train), as_series(val)
 

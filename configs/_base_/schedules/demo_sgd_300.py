@@ -9,7 +9,10 @@ optim_wrapper = dict(
         'projector': dict(lr_mult=0.1),  # Bi-tuning's projector (TLlib)
     }))
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=False, T_max=300)]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=100)
+train_cfg = dict(
+    type='ReproducibleIterBasedTrainLoop',
+    max_iters=300,
+    val_interval=100)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=32)

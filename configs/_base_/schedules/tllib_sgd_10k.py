@@ -12,7 +12,10 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=False, milestones=[6000], gamma=0.1)
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=10000, val_interval=500)
+train_cfg = dict(
+    type='ReproducibleIterBasedTrainLoop',
+    max_iters=10000,
+    val_interval=500)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=48)

@@ -12,5 +12,5 @@ param_scheduler = [
         end=200,
         convert_to_iter_based=True)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=200)
+train_cfg = dict(type='ReproducibleEpochBasedTrainLoop', max_epochs=200)
 auto_scale_lr = dict(base_batch_size=256)

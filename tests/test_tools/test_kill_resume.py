@@ -1,0 +1,113 @@
+"""SIGKILL mid-run, then --resume: at most the iterations since the last
+checkpoint are lost, and the resumed run reproduces the uninterrupted run's
+losses and final weights (CPU, fixed seed), for each method."""
+import glob
+import json
+import os
+import os.path as osp
+import signal
+import subprocess
+
+import pytest
+import torch
+
+from tests.helpers import (ROOT, load, make_dataset, make_image_folder,
+                           make_source_checkpoint, python, run_tool,
+                           tool_options)
+
+
+def uft_options(assets, *extra):
+    root, source = assets
+    return ['--cfg-options', f'model.init_cfg.checkpoint={source}',
+            f'train_dataloader.dataset.datasets.0.data_root={root}',
+            f'train_dataloader.dataset.datasets.1.data_root={root}', *extra]
+
+
+# random query and key views for Bi-tuning (the tiny config's are fixed)
+RANDOM_VIEWS = '''
+train_dataloader = dict(dataset=dict(dataset=dict(pipeline=[
+    dict(type='LoadImageFromFile'),
+    dict(type='MultiView', num_views=2, transforms=[[
+        dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.5, 1.)),
+        dict(type='RandomFlip', prob=0.5)]]),
+    dict(type='PackInputs')])))
+'''
+# method: (config, options(assets) -> list, kill after this iteration,
+#          the checkpoint it resumes from, the last iteration, final file)
+ITER_OPTIONS = {'train_cfg.max_iters': 7,
+                'default_hooks.checkpoint.interval': 2}
+METHODS = {
+    'cotuning': ('tiny_cotuning.py', lambda a: tool_options(
+        a, **ITER_OPTIONS), 5, 'iter_4.pth', 7, 'iter_7.pth'),
+    'bituning': ('tiny_bituning.py', lambda a: tool_options(
+        a, False, **ITER_OPTIONS), 5, 'iter_4.pth', 7, 'iter_7.pth'),
+    # 10 iterations an epoch, epoch checkpoints: killed in the second epoch
+    'uft': ('tiny_uft.py', uft_options, 15, 'epoch_1.pth', 20,
+            'epoch_2.pth'),
+    # a checkpoint inside the second epoch: its first 2 batches are skipped
+    'uft_mid_epoch': ('tiny_uft.py', lambda a: uft_options(
+        a, 'default_hooks.checkpoint.by_epoch=False',
+        'default_hooks.checkpoint.interval=4'), 15, 'iter_12.pth', 20,
+        'iter_20.pth'),
+}
+
+
+def losses(work_dir):
+    """``{iteration: loss}`` over every start of a work dir."""
+    out = {}
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                          'scalars.json'))):
+        with open(path) as f:
+            for line in f:
+                row = json.loads(line)
+                if 'lr' in row:
+                    out[row['step']] = row['loss']
+    return out
+
+
+@pytest.fixture(scope='module')
+def assets(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('assets')
+    root = make_dataset(str(tmp / 'data'))
+    make_image_folder(osp.join(root, 'source'), (5, 5, 5, 5), seed=7)
+    return root, make_source_checkpoint(str(tmp / 'source.pth'))
+
+
+@pytest.mark.parametrize('method', sorted(METHODS))
+def test_sigkill_then_resume_reproduces_the_run(tmp_path, assets, method):
+    config, options, kill_at, resume_from, last, final = METHODS[method]
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text(
+        f"_base_ = ['{osp.join(ROOT, 'tests', 'configs', config)}']\n"
+        "custom_imports = dict(imports=['mmft.models', 'mmft.engine', "
+        "'mmft.datasets', 'tests.dist_hook'], allow_failed_imports=False)\n"
+        "default_hooks = dict(logger=dict(interval=1))\n" +
+        (RANDOM_VIEWS if method == 'bituning' else ''))
+    opts = options(assets)
+    whole = str(tmp_path / 'whole')
+    env = dict(PYTHONPATH=ROOT)  # tests.dist_hook
+    run_tool(python(), 'tools/train.py', str(cfg), '--work-dir', whole, *opts,
+             env=env)
+
+    killed = str(tmp_path / 'killed')
+    proc = subprocess.run(
+        [python(), 'tools/train.py', str(cfg), '--work-dir', killed, *opts,
+         'default_hooks.kill.type=KillAtIterHook',
+         f'default_hooks.kill.at={kill_at}'],
+        cwd=ROOT, env=dict(os.environ, **env), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=600)
+    assert proc.returncode == -signal.SIGKILL, proc.stdout[-3000:]
+    with open(osp.join(killed, 'last_checkpoint')) as f:
+        assert osp.basename(f.read().strip()) == resume_from
+    out = run_tool(python(), 'tools/train.py', str(cfg), '--work-dir', killed,
+                   '--resume', *opts, env=env)
+    assert 'resumed' in out.lower()
+
+    want, got = losses(whole), losses(killed)
+    assert sorted(want) == list(range(1, last + 1))
+    assert {i: got[i] for i in want} == want  # every iteration, exactly
+    a = load(osp.join(whole, final))['state_dict']
+    b = load(osp.join(killed, final))['state_dict']
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
