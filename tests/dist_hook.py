@@ -13,9 +13,18 @@ from mmft.utils import unwrap_model
 
 @HOOKS.register_module(force=True)
 class DumpRankStateHook(Hook):
-    """Write ``rank{r}.pth`` with the model state and the data subset."""
+    """Write ``rank{r}.pth`` with the model state, the data subset and the
+    rank's own loss terms of every iteration."""
 
     priority = 'LOWEST'
+
+    def __init__(self) -> None:
+        self.losses = []
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None) -> None:
+        self.losses.append({k: float(v) for k, v in (outputs or {}).items()
+                            if k.startswith('loss')})
 
     def after_train(self, runner) -> None:
         dataset = runner.train_dataloader.dataset
@@ -23,6 +32,7 @@ class DumpRankStateHook(Hook):
             model={k: v.detach().cpu().clone() for k, v in
                    unwrap_model(runner.model).state_dict().items()},
             indices=torch.as_tensor(getattr(dataset, 'indices', [])),
+            losses=self.losses,
             world_size=runner.world_size)
         torch.save(state, osp.join(runner.work_dir, f'rank{get_rank()}.pth'))
 

@@ -41,6 +41,15 @@ def make_dataset(root: str, train: Sequence[int] = (8, 6, 7),
     return root
 
 
+def make_uft_assets(folder: str) -> tuple:
+    """A tiny dataset with an unlabelled-style ``source`` folder beside
+    ``train`` and ``test`` (the UFT and kill tests' replay source), and a
+    source checkpoint: ``(data_root, checkpoint)``."""
+    root = make_dataset(osp.join(folder, 'data'))
+    make_image_folder(osp.join(root, 'source'), (5, 5, 5, 5), seed=7)
+    return root, make_source_checkpoint(osp.join(folder, 'source.pth'))
+
+
 def make_source_checkpoint(path: str, seed: int = 0) -> str:
     """Save a random tiny classifier as the 'pretrained' source model:
     ``backbone.*`` plus a ``head.fc.*`` classifier of NUM_SOURCE classes."""

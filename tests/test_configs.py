@@ -65,6 +65,10 @@ def test_config_builds(path):
             source = train.dataset.datasets[1]
             assert source.type == 'ImageNet' or (  # the demo's photo crops
                 source.type == 'CustomDataset' and not source.with_label)
+        # the paper's batch is 256 (32 a GPU on 8 GPUs); the demo's is 32
+        paper = osp.join('configs', 'uft') in path
+        assert cfg.auto_scale_lr.base_batch_size == train.batch_size * (
+            8 if paper else 1)
         return
     if cfg.model.head.type == 'FeatureHead':  # retrieval and clustering
         test = cfg.test_dataloader.dataset

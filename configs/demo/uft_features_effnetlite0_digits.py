@@ -19,3 +19,5 @@ test_evaluator = [
     dict(type='RetrievalPrecisionAtK', topk=5),
     dict(type='KMeansBCubed', seeds=(0, 1, 2)),
 ]
+# a progress bar over the feature extraction
+custom_hooks = [dict(type='ProgressBarHook')]

@@ -1,6 +1,7 @@
 """Helpers shared by ``tools/train.py`` and ``tools/test.py``."""
 import os
 import os.path as osp
+import subprocess
 from typing import Iterator, Tuple
 
 import torch
@@ -93,15 +94,22 @@ def set_dataloader_defaults(cfg: Config, fields=DATALOADERS,
 
 
 def setup_cpu_distributed(cfg: Config) -> None:
-    """Let ``--launcher pytorch`` run on CPU processes with gloo.
+    """Let ``--launcher pytorch`` and ``--launcher slurm`` run on CPU
+    processes with gloo.
 
     mmengine's ``init_dist`` calls ``torch.cuda.set_device``, which fails
     without a GPU. Where no GPU is present we start the gloo process group
     ourselves (mmengine then skips its own) and wrap the model in DDP without
-    device ids. On GPU machines nothing changes.
+    device ids. Under Slurm the rank, world size and master address come from
+    ``SLURM_PROCID``, ``SLURM_NTASKS`` and the first host of
+    ``SLURM_NODELIST`` (``MASTER_ADDR``/``MASTER_PORT`` override them), as in
+    mmengine. On GPU machines nothing changes.
     """
-    if cfg.get('launcher') != 'pytorch' or torch.cuda.is_available():
+    if cfg.get('launcher') not in ('pytorch', 'slurm') or \
+            torch.cuda.is_available():
         return
+    if cfg.launcher == 'slurm':
+        _slurm_env()
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
     wrapper = cfg.get('model_wrapper_cfg') or dict(
@@ -109,3 +117,20 @@ def setup_cpu_distributed(cfg: Config) -> None:
     wrapper.update(device_ids=None, broadcast_buffers=False)
     cfg.model_wrapper_cfg = wrapper
     os.environ.setdefault('LOCAL_RANK', '0')
+
+
+def _slurm_env() -> None:
+    """torch.distributed's environment from Slurm's (one task a process)."""
+    for slurm, name in (('SLURM_PROCID', 'RANK'),
+                        ('SLURM_NTASKS', 'WORLD_SIZE')):
+        if slurm not in os.environ:
+            raise RuntimeError(f'--launcher slurm needs {slurm}: start the '
+                               'job with srun (tools/slurm_train.sh)')
+        os.environ[name] = os.environ[slurm]
+    os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
+    if 'MASTER_ADDR' not in os.environ:
+        nodes = os.environ.get('SLURM_NODELIST', '127.0.0.1')
+        host = subprocess.getoutput(
+            f'scontrol show hostname {nodes} | head -n1').strip()
+        os.environ['MASTER_ADDR'] = host or '127.0.0.1'
+    os.environ.setdefault('MASTER_PORT', '29500')

@@ -5,7 +5,7 @@ import torch
 import torch.distributed as torch_dist
 import torch.multiprocessing as mp
 
-from mmft.models.utils import PerClassQueue
+from mmft.models.utils import PerClassQueue, interleave_ranks
 from tests.helpers import free_port
 
 
@@ -32,10 +32,24 @@ def test_two_ranks_enqueue_the_gathered_batch(tmp_path):
     states = [torch.load(tmp_path / f'{r}.pth') for r in (0, 1)]
     torch.testing.assert_close(states[0]['queue'], states[1]['queue'])
     assert states[0]['ptr'].tolist() == states[1]['ptr'].tolist()
-    # equal to one process enqueueing rank 0's keys, then rank 1's
+    # equal to one process enqueueing the global batch in sampler order:
+    # rank r's sample i is global sample 2i + r
     torch.manual_seed(0)
     single = PerClassQueue(3, 4, 4)
     keys, labels = zip(*(rank_keys(r) for r in (0, 1)))
-    single.enqueue(torch.cat(keys), torch.cat(labels))
+    single.enqueue(torch.stack(keys, 1).flatten(0, 1),
+                   torch.stack(labels, 1).flatten())
     torch.testing.assert_close(states[0]['queue'], single.queue)
     assert states[0]['ptr'].tolist() == single.ptr.tolist()
+
+
+def test_interleave_ranks_puts_samples_in_global_order():
+    # the samplers give rank r the global indices r, r + W, r + 2W, ...
+    world, batch = 3, 4
+    index = torch.arange(world * batch)
+    parts = [index[r::world] for r in range(world)]
+    assert interleave_ranks(parts).tolist() == index.tolist()
+    feats = torch.randn(world * batch, 5)
+    joined = interleave_ranks([feats[r::world] for r in range(world)])
+    assert torch.equal(joined, feats)
+    assert interleave_ranks([feats]) is feats

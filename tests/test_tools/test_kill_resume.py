@@ -11,8 +11,7 @@ import subprocess
 import pytest
 import torch
 
-from tests.helpers import (ROOT, load, make_dataset, make_image_folder,
-                           make_source_checkpoint, python, run_tool,
+from tests.helpers import (ROOT, load, make_uft_assets, python, run_tool,
                            tool_options)
 
 
@@ -67,10 +66,7 @@ def losses(work_dir):
 
 @pytest.fixture(scope='module')
 def assets(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('assets')
-    root = make_dataset(str(tmp / 'data'))
-    make_image_folder(osp.join(root, 'source'), (5, 5, 5, 5), seed=7)
-    return root, make_source_checkpoint(str(tmp / 'source.pth'))
+    return make_uft_assets(str(tmp_path_factory.mktemp('assets')))
 
 
 @pytest.mark.parametrize('method', sorted(METHODS))

@@ -4,18 +4,16 @@ checkpoint with tools/analysis/uft_evaluate.py."""
 import glob
 import json
 import os.path as osp
+import re
 
 import torch
 
-from tests.helpers import (ROOT, free_port, load, make_dataset,
-                           make_image_folder, make_source_checkpoint, python,
+from tests.helpers import (ROOT, free_port, load, make_uft_assets, python,
                            run_tool)
 
 
 def test_uft_train_resume_then_evaluate(tmp_path):
-    root = make_dataset(str(tmp_path / 'data'))
-    make_image_folder(osp.join(root, 'source'), (5, 5, 5, 5), seed=7)
-    source = make_source_checkpoint(str(tmp_path / 'source.pth'))
+    root, source = make_uft_assets(str(tmp_path))
     options = ['--cfg-options', f'model.init_cfg.checkpoint={source}',
                f'train_dataloader.dataset.datasets.0.data_root={root}',
                f'train_dataloader.dataset.datasets.1.data_root={root}']
@@ -51,6 +49,8 @@ def test_uft_train_resume_then_evaluate(tmp_path):
                    f'val_dataloader.dataset.data_root={root}',
                    f'test_dataloader.dataset.data_root={root}')
     assert 'retrieval/precision@5' in out and 'bcubed_precision' in out
+    # ProgressBarHook: 9 queries + 21 database images, 4 a batch
+    assert re.search(r'\] 8/8, [0-9.]+ task/s', out), out[-3000:]
     with open(table) as f:
         values = json.load(f)
     # precision@5, BCubed P/R/F, then mean and std for each of two K
@@ -73,9 +73,7 @@ def test_uft_train_resume_then_evaluate(tmp_path):
 def test_two_gloo_ranks_hold_the_same_queue_and_key_encoder(tmp_path):
     """Keys are gathered before the enqueue and the key batch is shuffled
     across ranks: queue, pointer and key encoder agree on both ranks."""
-    root = make_dataset(str(tmp_path / 'data'))
-    make_image_folder(osp.join(root, 'source'), (5, 5, 5, 5), seed=7)
-    source = make_source_checkpoint(str(tmp_path / 'source.pth'))
+    root, source = make_uft_assets(str(tmp_path))
     cfg = tmp_path / 'dist_cfg.py'
     cfg.write_text(
         f"_base_ = ['{osp.join(ROOT, 'tests/configs/tiny_uft.py')}']\n"

@@ -65,7 +65,7 @@ def markdown(cells: Cells, metric: str) -> str:
     """Methods x fractions, ``mean ± std (n)``."""
     methods = sorted({m for m, _ in cells})
     ratios = sorted({r for _, r in cells}, key=lambda r: (r is None, r))
-    head = ['method'] + ['config' if r is None else f'{r:.0%}'
+    head = ['method'] + ['configured fraction' if r is None else f'{r:.0%}'
                          for r in ratios]
     lines = [f'{metric}, mean ± std over seeds (runs)', '',
              '| ' + ' | '.join(head) + ' |',

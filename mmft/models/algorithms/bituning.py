@@ -8,13 +8,13 @@ from typing import List, Optional, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine import dist
 from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.structures import DataSample
 
 from mmft.registry import MODELS
 from ..data_preprocessors import MultiViewClsDataPreprocessor
 from ..heads import ContrastiveCEMixin, ProjectorHead
+from ..utils import gather_batch
 from .key_encoder_mixin import KeyEncoderMixin
 
 
@@ -132,7 +132,7 @@ class BiTuning(KeyEncoderMixin, ImageClassifier):
             key_z = F.normalize(
                 self.key_projection(key_feats).float(), dim=1)
             packed = torch.cat([key_h, key_z, labels[:, None].float()], 1)
-            packed = torch.cat(dist.all_gather(packed.contiguous()))
+            packed = gather_batch(packed)
             all_h, all_z, all_labels = packed.split(
                 [key_h.shape[1], key_z.shape[1], 1], dim=1)
             all_labels = all_labels.squeeze(1).long()

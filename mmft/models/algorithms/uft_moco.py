@@ -5,13 +5,13 @@ from typing import List, Optional, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine import dist
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 from mmpretrain.structures import DataSample
 
 from mmft.registry import MODELS
-from ..utils import QueryMixer, mixed_query_loss, queue_infonce
+from ..utils import (QueryMixer, gather_batch, mixed_query_loss,
+                     queue_infonce)
 from .key_encoder_mixin import KeyEncoderMixin
 
 
@@ -125,8 +125,9 @@ class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
 
     @torch.no_grad()
     def enqueue(self, keys: torch.Tensor) -> None:
-        """FIFO write of the keys of every rank (gathered) at the pointer."""
-        keys = torch.cat(dist.all_gather(keys.contiguous()))
+        """FIFO write of the keys of every rank (gathered in global sample
+        order) at the pointer."""
+        keys = gather_batch(keys)
         size = self.queue.shape[0]
         if keys.shape[0] > size:
             raise ValueError(f'UFTMoCo: model.queue_len ({size}) must be >= '

@@ -1,6 +1,7 @@
 from .class_queue import PerClassQueue
 from .contrastive import (categorical_contrastive_loss,
                           contrastive_cross_entropy_loss, multi_positive_loss)
+from .gather import gather_batch, interleave_ranks
 from .infonce import QueueLogSumExp, mixed_query_loss, queue_infonce
 from .momentum import cosine_key_momentum, momentum_update
 from .query_mixer import QueryMixer
@@ -12,5 +13,6 @@ __all__ = [
     'contrastive_cross_entropy_loss', 'multi_positive_loss',
     'accumulate_source_probs', 'direct_relationship', 'reverse_relationship',
     'validate_relationship', 'cosine_key_momentum', 'momentum_update',
-    'QueueLogSumExp', 'mixed_query_loss', 'queue_infonce', 'QueryMixer'
+    'QueueLogSumExp', 'mixed_query_loss', 'queue_infonce', 'QueryMixer',
+    'gather_batch', 'interleave_ranks'
 ]

@@ -2,7 +2,8 @@
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine import dist
+
+from .gather import gather_batch
 
 
 class PerClassQueue(nn.Module):
@@ -15,7 +16,9 @@ class PerClassQueue(nn.Module):
     slots ``(ptr[c] + j) mod K`` in batch order, later ones overwrite earlier
     ones when a batch holds more than K keys of a class (the last K survive),
     and ``ptr[c]`` advances by the class's count. Keys and labels are
-    gathered from every rank first, so all ranks hold the same queue.
+    gathered from every rank first, in the global sample order
+    (:func:`gather_batch`), so all ranks hold the same queue, the one a
+    single process with the whole global batch would hold.
 
     Args:
         num_classes (int): Number of classes C.
@@ -50,8 +53,7 @@ class PerClassQueue(nn.Module):
                 Defaults to True (a no-op in a single process).
         """
         if gather:
-            keys = torch.cat(dist.all_gather(keys.contiguous()))
-            labels = torch.cat(dist.all_gather(labels.contiguous()))
+            keys, labels = gather_batch(keys), gather_batch(labels)
         labels = labels.long()
         n = labels.numel()
         num, size = self.num_classes, self.queue_size

@@ -1,0 +1,172 @@
+"""Every method's training step against plain fine-tuning, in one run.
+
+ERM, Co-tuning, Bi-tuning and unsupervised finetuning (UFT with CutMix-mixed
+queries) on the same backbone, batch and images, each step through
+``model.train_step`` with an SGD OptimWrapper (and the key encoders' EMA
+update where the method has one), timed interleaved with the ERM step: the
+table gives each method's median step time, images a second and its ratio
+to ERM measured beside it. With ``--config``, it also times the training
+data pipeline of that config (its loader, its ``num_workers``) and says
+whether it delivers images at least as fast as the fastest step
+consumes them.
+
+Usage::
+
+    python benchmarks/methods_speed.py     # ResNet-50 112 px, batch 16, CPU
+    python benchmarks/methods_speed.py --device cuda --amp --channels-last \
+        --size 224 --batch 48 --config configs/cotuning/r50_cub.py
+"""
+import argparse
+import copy
+import os.path as osp
+import sys
+import time
+
+import torch
+from mmengine.config import Config
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from mmpretrain.structures import DataSample
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from bituning_speed import compare  # noqa: E402
+
+import mmft.datasets  # noqa: E402,F401
+import mmft.models  # noqa: E402,F401
+from mmft.models.utils import momentum_update  # noqa: E402
+from mmft.registry import MODELS  # noqa: E402
+
+BACKBONE = dict(type='ResNet', depth=50, out_indices=(3, ))
+GAP = dict(type='GlobalAveragePooling')
+PRE = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+           to_rgb=True)
+
+
+def build(classes: int) -> dict:
+    """The four models, same backbone architecture, random weights."""
+    models = dict(
+        ERM=dict(type='ImageClassifier', backbone=BACKBONE, neck=GAP,
+                 head=dict(type='LinearClsHead', num_classes=classes,
+                           in_channels=2048), data_preprocessor=PRE),
+        Co_tuning=dict(type='ImageClassifier', backbone=BACKBONE, neck=GAP,
+                       head=dict(type='CoTuningHead', num_classes=classes,
+                                 in_channels=2048), data_preprocessor=PRE),
+        Bi_tuning=dict(type='BiTuning', backbone=BACKBONE, neck=GAP,
+                       head=dict(type='ContrastiveCEHead',
+                                 num_classes=classes, in_channels=2048),
+                       projector=dict(type='ProjectorHead', in_channels=2048,
+                                      num_classes=classes),
+                       data_preprocessor=PRE),
+        UFT=dict(type='UFTMoCo', backbone=BACKBONE,
+                 neck=dict(type='MoCoV2Neck', in_channels=2048,
+                           hid_channels=2048, out_channels=128,
+                           with_avg_pool=True),
+                 mix=dict(type='cutmix'),
+                 data_preprocessor=dict(type='SelfSupDataPreprocessor',
+                                        **PRE)))
+    out = {}
+    for name, cfg in models.items():
+        # deep copy: mmpretrain's classifiers set a default ``type`` in the
+        # data_preprocessor dict they are given, which the others share
+        model = MODELS.build(copy.deepcopy(cfg))
+        if hasattr(model, 'copy_key_encoder'):
+            model.copy_key_encoder()
+            model.momentum_hooked = True
+        if name == 'Co_tuning':
+            model.head.set_relationship(
+                torch.full((classes, 1000), 1e-3).softmax(1))
+        out[name.replace('_', '-')] = model
+    return out
+
+
+def stepper(model, device: str, batch: int, size: int, classes: int,
+            amp: bool, channels_last: bool):
+    """A closure running one training step of ``model``."""
+    model.to(device).train()
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    params = [p for p in model.parameters() if p.requires_grad]
+    wrapper = (AmpOptimWrapper if amp else OptimWrapper)(
+        optimizer=torch.optim.SGD(params, lr=1e-4, momentum=0.9))
+    pairs = getattr(model, 'momentum_pairs', lambda: [])()
+    key = [p for _, k in pairs for p in k.parameters()]
+    query = [p for q, _ in pairs for p in q.parameters()]
+    views = 1 if type(model).__name__ == 'ImageClassifier' else 2
+    images = [torch.randint(0, 256, (batch, 3, size, size), dtype=torch.uint8,
+                            device=device) for _ in range(views)]
+    labels = torch.randint(0, classes, (batch, ))
+
+    def step():
+        samples = [DataSample().set_gt_label(int(c)) for c in labels]
+        inputs = images[0] if views == 1 else images
+        model.train_step(dict(inputs=inputs, data_samples=samples), wrapper)
+        if key:
+            momentum_update(key, query, 0.999)
+
+    return step
+
+
+def loader_throughput(config: str, batches: int) -> float:
+    """Images a second of the config's training loader (first batch
+    excluded: worker start-up)."""
+    cfg = Config.fromfile(config)
+    init_default_scope(cfg.get('default_scope', 'mmft'))
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    batch_iter = iter(loader)
+    next(batch_iter)
+    start, images = time.perf_counter(), 0
+    for _ in range(batches):
+        data = next(batch_iter)
+        inputs = data['inputs']
+        images += len(inputs[0] if isinstance(inputs, list) else inputs)
+    return images / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--size', type=int, default=112)
+    parser.add_argument('--batch', type=int, default=16)
+    parser.add_argument('--classes', type=int, default=200)
+    parser.add_argument('--amp', action='store_true')
+    parser.add_argument('--channels-last', action='store_true')
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--config', help='also time this training loader')
+    parser.add_argument('--loader-batches', type=int, default=20)
+    args = parser.parse_args()
+    init_default_scope('mmft')
+    torch.manual_seed(0)
+    steps = {
+        name: stepper(model, args.device, args.batch, args.size,
+                      args.classes, args.amp, args.channels_last)
+        for name, model in build(args.classes).items()
+    }
+    erm = steps.pop('ERM')
+    rows = []
+    for name, step in steps.items():
+        t_erm, t = compare(erm, step, args.device, args.warmup, args.rounds)
+        rows.append((name, t, t / t_erm, t_erm))
+    t_erm = sorted(r[3] for r in rows)[len(rows) // 2]
+    extras = ''.join(
+        (' AMP' if args.amp else '', ' channels_last'
+         if args.channels_last else ''))
+    print(f'\nResNet-50 {args.size} px, batch {args.batch}, C={args.classes},'
+          f' {args.device}{extras}; each ratio against ERM timed beside it')
+    print(f'  {"method":<10s} {"step ms":>8s} {"img/s":>7s} {"x ERM":>6s}')
+    print(f'  {"ERM":<10s} {t_erm * 1e3:8.0f} {args.batch / t_erm:7.1f} '
+          f'{1:6.2f}')
+    for name, t, ratio, _ in rows:
+        print(f'  {name:<10s} {t * 1e3:8.0f} {args.batch / t:7.1f} '
+              f'{ratio:6.2f}')
+    if args.config:
+        rate = loader_throughput(args.config, args.loader_batches)
+        need = max(args.batch / r[1] for r in rows + [('ERM', t_erm)])
+        print(f'\ntraining loader of {args.config}: {rate:.1f} img/s; the '
+              f'fastest step takes {need:.1f} img/s: the pipeline '
+              f'{"keeps up" if rate >= need else "is the bottleneck"}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,107 @@
+"""Two gloo ranks through tools/dist_train.sh against one process with the
+same global batch: every method whose loss allows it trains the same run.
+
+Each rank's batch is half the single process's, and the samplers interleave
+one index stream over the ranks, so the two ranks together see exactly the
+single process's batches. The pipelines are deterministic and BN uses its
+running statistics (``norm_eval``), because per-rank BN batch statistics
+and per-rank random augmentations are the two things a data-parallel run
+legitimately changes. Then the mean of the ranks' losses equals the single
+process's loss at every iteration, and the weights, key encoders,
+relationship and queues are the same afterwards (keys are gathered in the
+global sample order, so a queue's wrap-around and overflow keep the same
+keys). UFT's mixed queries pair images inside each rank's batch, so UFT is
+compared without mixing.
+"""
+import os.path as osp
+
+import pytest
+import torch
+
+from tests.helpers import (ROOT, free_port, load, make_uft_assets, python,
+                           run_tool, tool_options)
+
+HEADER = (
+    "custom_imports = dict(imports=['mmft.models', 'mmft.engine', "
+    "'mmft.datasets', 'tests.dist_hook'], allow_failed_imports=False)\n")
+DETERMINISTIC = {
+    'cotuning': (
+        "model = dict(backbone=dict(norm_eval=True))\n"
+        "train_dataloader = dict(dataset=dict(dataset=dict(pipeline=["
+        "dict(type='LoadImageFromFile'), dict(type='PackInputs')])))\n"
+        "custom_hooks = [dict(type='CategoryRelationshipHook'), "
+        "dict(type='DumpRankStateHook')]\n"),
+    # the tiny config's two views are already fixed; its queues of 4 keys a
+    # class wrap around and overflow (a global batch of 8 holds up to 5 keys
+    # of a class, of which the last 4 stay)
+    'bituning': (
+        "model = dict(backbone=dict(norm_eval=True))\n"
+        "custom_hooks = [dict(type='MomentumEncoderHook', key_momentum=0.9),"
+        " dict(type='DumpRankStateHook')]\n"),
+    'uft': (
+        "model = dict(backbone=dict(norm_eval=True), mix=None)\n"
+        "views = [dict(type='LoadImageFromFile'), dict(type='MultiView', "
+        "num_views=2, transforms=[[]]), dict(type='PackInputs')]\n"
+        "train_dataloader = dict(dataset=dict(datasets=[dict(type="
+        "'CustomDataset', data_prefix='train', pipeline=views), dict(type="
+        "'CustomDataset', data_prefix='source', pipeline=views)]))\n"
+        "custom_hooks = [dict(type='MomentumEncoderHook', key_momentum=0.99),"
+        " dict(type='DumpRankStateHook')]\n"
+        "train_cfg = dict(max_epochs=1)\n"),
+}
+CONFIGS = {'cotuning': 'tiny_cotuning.py', 'bituning': 'tiny_bituning.py',
+           'uft': 'tiny_uft.py'}
+
+
+@pytest.fixture(scope='module')
+def assets(tmp_path_factory):
+    return make_uft_assets(str(tmp_path_factory.mktemp('assets')))
+
+
+def options(method: str, assets: tuple, batch: int) -> list:
+    if method == 'uft':
+        root, source = assets
+        return ['--cfg-options', f'model.init_cfg.checkpoint={source}',
+                f'train_dataloader.dataset.datasets.0.data_root={root}',
+                f'train_dataloader.dataset.datasets.1.data_root={root}',
+                f'train_dataloader.batch_size={batch}']
+    return tool_options(assets, method == 'cotuning',
+                        **{'train_dataloader.batch_size': batch})
+
+
+@pytest.mark.parametrize('method', sorted(CONFIGS))
+def test_two_ranks_train_the_single_process_run(tmp_path, assets, method):
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text(
+        f"_base_ = ['{osp.join(ROOT, 'tests', 'configs', CONFIGS[method])}']"
+        '\n' + HEADER + DETERMINISTIC[method])
+    env = dict(PYTHONPATH=ROOT)  # tests.dist_hook
+    single, dist = str(tmp_path / 'single'), str(tmp_path / 'dist')
+    run_tool(python(), 'tools/train.py', str(cfg), '--work-dir', single,
+             '--no-validate', *options(method, assets, 8), env=env)
+    run_tool('bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', dist,
+             '--no-validate', *options(method, assets, 4),
+             env=dict(env, PORT=str(free_port())))
+    one = load(osp.join(single, 'rank0.pth'))
+    ranks = [load(osp.join(dist, f'rank{r}.pth')) for r in (0, 1)]
+    assert one['world_size'] == 1 and ranks[0]['world_size'] == 2
+
+    # the loss of every iteration: the mean over ranks is the global mean
+    assert len(one['losses']) == len(ranks[0]['losses']) >= 4
+    for i, want in enumerate(one['losses']):
+        for term, value in want.items():
+            mean = (ranks[0]['losses'][i][term] +
+                    ranks[1]['losses'][i][term]) / 2
+            assert mean == pytest.approx(value, rel=1e-4, abs=1e-5), \
+                (i, term)
+
+    # the state afterwards: weights, key encoders, relationship and queues
+    # (keys are gathered in global sample order, so a queue fills and
+    # wraps around as in one process)
+    a, b = one['model'], ranks[0]['model']
+    assert a.keys() == b.keys()
+    for key, value in a.items():
+        torch.testing.assert_close(b[key], value, rtol=1e-4, atol=1e-5,
+                                   msg=key)
+    queues = [k for k in a if k.endswith('queue')]
+    assert len(queues) == {'cotuning': 0, 'bituning': 2, 'uft': 1}[method]
