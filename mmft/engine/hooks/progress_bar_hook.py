@@ -26,47 +26,24 @@ class ProgressBarHook(Hook):
     priority = 'BELOW_NORMAL'
 
     def __init__(self, val: bool = True, test: bool = True) -> None:
-        self.val, self.test = bool(val), bool(test)
+        self.modes = {m for m, on in (('val', val), ('test', test)) if on}
         self.bar: Optional[ProgressBar] = None
 
-    def _start(self, loader) -> None:
-        if is_main_process():
-            self.bar = ProgressBar(len(loader))
+    def _before_epoch(self, runner, mode: str = 'train') -> None:
+        """Start a bar over this rank's batches of a val or test pass."""
+        if mode in self.modes and is_main_process():
+            loader = getattr(runner, f'{mode}_dataloader')
+            self.bar = ProgressBar(len(loader), file=sys.stdout)
 
-    def _step(self) -> None:
-        if self.bar is not None:
+    def _after_iter(self, runner, batch_idx: int, data_batch=None,
+                    outputs=None, mode: str = 'train') -> None:
+        """Advance it by one batch."""
+        if self.bar is not None and mode in self.modes:
             self.bar.update()
 
-    def _finish(self) -> None:
-        if self.bar is not None:
-            sys.stdout.write('\n')
-            sys.stdout.flush()
+    def _after_epoch(self, runner, mode: str = 'train') -> None:
+        """End its line."""
+        if self.bar is not None and mode in self.modes:
+            self.bar.file.write('\n')
+            self.bar.file.flush()
             self.bar = None
-
-    def before_val_epoch(self, runner) -> None:
-        """Start the bar over the validation batches."""
-        if self.val:
-            self._start(runner.val_dataloader)
-
-    def after_val_iter(self, runner, batch_idx: int, data_batch=None,
-                       outputs=None) -> None:
-        """Advance it by one batch."""
-        self._step()
-
-    def after_val_epoch(self, runner, metrics=None) -> None:
-        """End its line."""
-        self._finish()
-
-    def before_test_epoch(self, runner) -> None:
-        """Start the bar over the test batches."""
-        if self.test:
-            self._start(runner.test_dataloader)
-
-    def after_test_iter(self, runner, batch_idx: int, data_batch=None,
-                        outputs=None) -> None:
-        """Advance it by one batch."""
-        self._step()
-
-    def after_test_epoch(self, runner, metrics=None) -> None:
-        """End its line."""
-        self._finish()
