@@ -13,7 +13,7 @@ from mmengine.utils import digit_version
 
 import mmft_config_scope  # noqa: F401  (`mmft::` config paths)
 
-from . import compat  # noqa: F401  (torch>=2.6 checkpoint loading)
+from . import compat  # noqa: F401  (numpy 2 hue shift in mmcv)
 from .version import __version__
 
 _REQUIRED = (

@@ -1,11 +1,7 @@
 """Compatibility shims for today's package versions.
 
-torch >= 2.6 loads checkpoints with ``weights_only=True``. mmengine 0.10.7
-(the newest on PyPI) calls ``torch.load`` without the argument, so resuming,
-``load_from`` and ``tools/test.py`` fail on the mmengine/numpy objects that
-every checkpoint holds (mmengine PR #1670 fixes this on its main branch only).
-We re-register mmengine's loader for local files with ``weights_only=False``.
-Only local files are affected: checkpoints the user wrote or converted.
+(Checkpoint loading under torch >= 2.6 is not patched here: see
+:mod:`mmft.utils.safe_load`, which mmft's hooks and tools use.)
 
 numpy >= 2 refuses ``np.uint8`` of a negative number, which mmcv's
 ``adjust_hue`` (mmcv 2.2, both backends) computes for every negative hue
@@ -13,41 +9,14 @@ shift, so ``ColorJitter(hue=...)`` of MoCo v2's augmentation crashes about
 half the time. We replace it with the same function that wraps the shift
 into uint8 first (what numpy 1 did).
 """
-import os
-from typing import Optional, Union
+from typing import Optional
 
 import cv2
 import mmcv
 import mmcv.image
 import mmcv.image.photometric as photometric
 import numpy as np
-import torch
-from mmengine.runner.checkpoint import CheckpointLoader
 from PIL import Image
-
-
-def load_local_checkpoint(filename: str,
-                          map_location: Optional[Union[str,
-                                                       torch.device]] = None
-                          ) -> dict:
-    """Load a local checkpoint written by mmengine, mmft or a converter.
-
-    Args:
-        filename (str): Path of the checkpoint file.
-        map_location (str | torch.device, optional): Where to map tensors.
-            Defaults to None.
-
-    Returns:
-        dict: The loaded checkpoint.
-    """
-    filename = os.path.expanduser(filename)
-    if not os.path.isfile(filename):
-        raise FileNotFoundError(f'checkpoint file {filename!r} does not exist')
-    return torch.load(filename, map_location=map_location, weights_only=False)
-
-
-CheckpointLoader.register_scheme(
-    prefixes='', loader=load_local_checkpoint, force=True)
 
 
 def adjust_hue(img: np.ndarray, hue_factor: float,

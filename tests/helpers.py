@@ -118,5 +118,44 @@ def tool_options(assets: tuple, source_head: bool = True, **extra) -> list:
 
 
 def load(path: str) -> dict:
-    """A checkpoint written by the tools (pickled meta included)."""
-    return torch.load(path, map_location='cpu', weights_only=False)
+    """A checkpoint written by the tools, through mmft's safe loader (so
+    every test also checks that mmft's own checkpoints load safely)."""
+    from mmft.utils import load_checkpoint_file
+    return load_checkpoint_file(path, map_location='cpu')
+
+
+def tiny_cfg(assets: tuple, work_dir: str, config: str = 'tiny_cotuning.py',
+             **train_cfg):
+    """A tiny Co-tuning config (``tests/configs``) on generated assets
+    ``(data_root, source_checkpoint)``, for a Runner in this process."""
+    from mmengine.config import Config
+    root, source = assets
+    cfg = Config.fromfile(osp.join(ROOT, 'tests', 'configs', config))
+    cfg.merge_from_dict({
+        'model.backbone.init_cfg.checkpoint': source,
+        'model.head.source_checkpoint': source,
+        'train_dataloader.dataset.dataset.data_root': root,
+        'val_dataloader.dataset.data_root': root,
+        'test_dataloader.dataset.data_root': root,
+    })
+    cfg.train_cfg.update(train_cfg)
+    cfg.work_dir = str(work_dir)
+    cfg.experiment_name = f'{osp.basename(str(work_dir))}_{id(cfg)}'
+    return cfg
+
+
+class Payload:
+    """Unpickling this creates ``path``: code run from a file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, 'w'))
+
+
+def payload_checkpoint(path: str, marker: str) -> str:
+    """A checkpoint-shaped file whose loading in full creates ``marker``."""
+    torch.save(dict(state_dict=dict(w=torch.ones(1)),
+                    meta=dict(iter=1, epoch=0, x=Payload(marker))), path)
+    return path

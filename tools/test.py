@@ -15,9 +15,10 @@ from mmengine.evaluator import DumpResults
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-import mmft  # noqa: F401  (registries, torch>=2.6 checkpoint loading)
-from mmft.utils.launch import (check_paths, set_dataloader_defaults,
-                               setup_cpu_distributed)
+import mmft  # noqa: F401  (registries)
+from mmft.utils.launch import (add_safety_hooks, add_trust_argument,
+                               check_paths,
+                               distributed_session, set_dataloader_defaults)
 
 
 def parse_args() -> argparse.Namespace:
@@ -35,6 +36,7 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override config keys, e.g. test_dataloader.batch_size=8')
+    add_trust_argument(parser)
     parser.add_argument(
         '--amp', action='store_true', help='mixed precision test')
     parser.add_argument(
@@ -93,14 +95,16 @@ def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     check_paths(cfg, fields=('test_dataloader', ), checkpoints=False)
-    setup_cpu_distributed(cfg)
-    if 'runner_type' in cfg:
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
-    if args.out and args.out_item in ('pred', None):
-        runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
-    metrics = runner.test()
+    add_safety_hooks(cfg, trusted=args.trust_checkpoint)
+    with distributed_session(cfg):
+        if 'runner_type' in cfg:
+            runner = RUNNERS.build(cfg)
+        else:
+            runner = Runner.from_cfg(cfg)
+        if args.out and args.out_item in ('pred', None):
+            runner.test_evaluator.metrics.append(
+                DumpResults(out_file_path=args.out))
+        metrics = runner.test()
     if args.out and args.out_item == 'metrics':
         mmengine.dump(metrics, args.out)
 

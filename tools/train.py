@@ -13,9 +13,13 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-import mmft  # noqa: F401  (registries, torch>=2.6 checkpoint loading)
-from mmft.utils.launch import (check_paths, set_dataloader_defaults,
-                               setup_cpu_distributed)
+import mmft  # noqa: F401  (registries)
+from mmft.utils import latest_loadable_checkpoint
+from mmft.utils.launch import (add_safety_hooks, add_trust_argument,
+                               check_paths,
+                               distributed_session, is_first_rank,
+                               set_dataloader_defaults)
+from mmft.utils.work_dir import WorkDirLock, check_no_symlinks
 
 
 def parse_args() -> argparse.Namespace:
@@ -29,6 +33,7 @@ def parse_args() -> argparse.Namespace:
         const='auto',
         help='resume from this checkpoint, or without a value from the '
         'latest checkpoint in the work dir')
+    add_trust_argument(parser)
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision')
     parser.add_argument(
@@ -96,16 +101,33 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def resolve_resume(cfg: Config) -> None:
+    """A bare ``--resume`` (``resume=True`` without ``load_from``) continues
+    from the newest checkpoint of the work dir that loads, saying which it
+    skipped and why; with none there, training starts afresh."""
+    if not cfg.get('resume') or cfg.get('load_from'):
+        return
+    cfg.load_from = latest_loadable_checkpoint(cfg.work_dir,
+                                               cfg.trusted_checkpoints)
+    if cfg.load_from is None:
+        cfg.resume = False  # nothing to resume: mmengine would look again
+
+
 def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     check_paths(cfg)
-    setup_cpu_distributed(cfg)
-    if 'runner_type' in cfg:
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
-    runner.train()
+    add_safety_hooks(cfg, trusted=args.trust_checkpoint)
+    if is_first_rank():  # rank 0 writes the work dir; the lock lives on
+        check_no_symlinks(cfg.work_dir)
+        lock = WorkDirLock(cfg.work_dir)  # noqa: F841
+    resolve_resume(cfg)
+    with distributed_session(cfg):
+        if 'runner_type' in cfg:
+            runner = RUNNERS.build(cfg)
+        else:
+            runner = Runner.from_cfg(cfg)
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -10,8 +10,9 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # mmengine's CheckpointHook writing whole files, never through links
     checkpoint=dict(
-        type='CheckpointHook',
+        type='SafeCheckpointHook',
         by_epoch=False,
         interval=500,
         max_keep_ckpts=2,
@@ -20,6 +21,12 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # stop on a NaN/inf loss term, naming the iteration and the term
     finite_loss=dict(type='FiniteLossHook'),
+    # stop before saving (or ending with) a NaN/inf parameter or buffer
+    finite_state=dict(type='FiniteStateHook'),
+    # load checkpoints with weights_only=True (see trusted_checkpoints)
+    safe_loading=dict(type='SafeLoadingHook'),
+    # head, labels and every split's classes agree before iteration 1
+    class_consistency=dict(type='ClassConsistencyHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
 
@@ -33,6 +40,9 @@ vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
 
 log_level = 'INFO'
+# Checkpoint files to unpickle in full (they can run code). Every other file
+# is loaded with weights_only=True; `--trust-checkpoint FILE` appends here.
+trusted_checkpoints = []
 load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)

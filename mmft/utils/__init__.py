@@ -1,8 +1,15 @@
+from .atomic_local_backend import BACKEND_NAME, AtomicLocalBackend
 from .io import atomic_save, atomic_write, atomic_write_text
 from .model import find_modules, unwrap_model
+from .resume import latest_loadable_checkpoint, resume_candidates
+from .safe_load import (CheckpointLoadError, UnsafeCheckpointError,
+                        load_checkpoint_file, safe_checkpoint_loading)
 from .sampling import rank_within_class
 
 __all__ = [
-    'atomic_save', 'atomic_write', 'atomic_write_text', 'find_modules',
-    'rank_within_class', 'unwrap_model'
+    'AtomicLocalBackend', 'BACKEND_NAME', 'CheckpointLoadError',
+    'UnsafeCheckpointError', 'atomic_save', 'atomic_write',
+    'atomic_write_text', 'find_modules', 'latest_loadable_checkpoint',
+    'load_checkpoint_file', 'rank_within_class', 'resume_candidates',
+    'safe_checkpoint_loading', 'unwrap_model'
 ]

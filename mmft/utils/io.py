@@ -1,6 +1,7 @@
 """File helpers."""
 import os
 import os.path as osp
+import tempfile
 from typing import Any, Callable
 
 import torch
@@ -9,13 +10,22 @@ import torch
 def atomic_write(write: Callable[[str], None], path: str) -> None:
     """Run ``write(tmp)``, then rename ``tmp`` over ``path``.
 
+    The temporary file is created exclusively (never through a symlink), and
+    the rename replaces a symlink at ``path`` rather than writing through it.
+
     Args:
         write (Callable[[str], None]): Writes the whole file at the path it
             is given (a temporary name beside ``path``).
         path (str): Destination path.
     """
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp{os.getpid()}'
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=folder)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # as a plain open() would create it
     try:
         write(tmp)
         os.replace(tmp, path)

@@ -1,8 +1,10 @@
 """Helpers shared by ``tools/train.py`` and ``tools/test.py``."""
+import argparse
+import contextlib
 import os
 import os.path as osp
-import subprocess
-from typing import Iterator, Tuple
+import re
+from typing import Iterator, Sequence, Tuple
 
 import torch
 import torch.distributed as torch_dist
@@ -119,6 +121,43 @@ def setup_cpu_distributed(cfg: Config) -> None:
     os.environ.setdefault('LOCAL_RANK', '0')
 
 
+_HOST_PART = re.compile(r'[A-Za-z0-9._-]+|\[(\d+)(?:-\d+)?(?:,\d+(?:-\d+)?)*\]')
+
+
+def first_slurm_host(nodelist: str) -> str:
+    """The first host of a Slurm host list, parsed without a shell.
+
+    ``'node1'`` gives 'node1', ``'gpu[03-05,9],cpu1'`` gives 'gpu03' (the
+    zero padding kept), ``'rack[1-2]-n[01-04]'`` gives 'rack1-n01'.
+
+    Args:
+        nodelist (str): ``SLURM_NODELIST``.
+
+    Returns:
+        str: The first host name.
+
+    Raises:
+        ValueError: ``nodelist`` is not a Slurm host list.
+    """
+    first = re.match(r'(?:[^,\[]|\[[^\]]*\])*', nodelist).group(0)
+    host, pos = '', 0
+    while pos < len(first):
+        match = _HOST_PART.match(first, pos)
+        if match is None:
+            break
+        host += match.group(1) if match.group(1) is not None else \
+            match.group(0)
+        pos = match.end()
+    rest = nodelist[len(first):]
+    if not first or pos != len(first) or host.startswith(('-', '.')) or \
+            (rest and not rest.startswith(',')):
+        raise ValueError(
+            f'SLURM_NODELIST={nodelist!r} is not a Slurm host list (e.g. '
+            "'node[01-04],gpu7'); set MASTER_ADDR to the first node's "
+            'address')
+    return host
+
+
 def _slurm_env() -> None:
     """torch.distributed's environment from Slurm's (one task a process)."""
     for slurm, name in (('SLURM_PROCID', 'RANK'),
@@ -129,8 +168,81 @@ def _slurm_env() -> None:
         os.environ[name] = os.environ[slurm]
     os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
     if 'MASTER_ADDR' not in os.environ:
-        nodes = os.environ.get('SLURM_NODELIST', '127.0.0.1')
-        host = subprocess.getoutput(
-            f'scontrol show hostname {nodes} | head -n1').strip()
-        os.environ['MASTER_ADDR'] = host or '127.0.0.1'
+        nodes = os.environ.get('SLURM_NODELIST',
+                               os.environ.get('SLURM_JOB_NODELIST'))
+        if nodes:
+            os.environ['MASTER_ADDR'] = first_slurm_host(nodes)
+        elif os.environ['WORLD_SIZE'] == '1':
+            os.environ['MASTER_ADDR'] = '127.0.0.1'
+        else:
+            raise RuntimeError(
+                '--launcher slurm: neither MASTER_ADDR nor SLURM_NODELIST is '
+                'set, so the tasks cannot find each other: set MASTER_ADDR '
+                'to the address of the first node')
     os.environ.setdefault('MASTER_PORT', '29500')
+
+
+@contextlib.contextmanager
+def distributed_session(cfg: Config) -> Iterator[None]:
+    """Set up the CPU process group where needed (see
+    :func:`setup_cpu_distributed`) and destroy the process group at the end,
+    so that no communication thread outlives the run at interpreter exit.
+
+    Args:
+        cfg (Config): The run's config.
+    """
+    setup_cpu_distributed(cfg)
+    try:
+        yield
+    finally:
+        if torch_dist.is_available() and torch_dist.is_initialized():
+            torch_dist.destroy_process_group()
+
+
+def is_first_rank() -> bool:
+    """Whether this process is global rank 0 (read before the process group
+    exists, from torchrun's or Slurm's environment)."""
+    rank = os.environ.get('RANK', os.environ.get('SLURM_PROCID', '0'))
+    return rank == '0'
+
+
+# Hooks that tools/train.py and tools/test.py make sure every run has.
+SAFETY_HOOKS = dict(
+    safe_loading=dict(type='mmft.SafeLoadingHook'),
+    class_consistency=dict(type='mmft.ClassConsistencyHook'),
+    finite_state=dict(type='mmft.FiniteStateHook'),
+)
+PLAIN_CHECKPOINT_HOOKS = ('CheckpointHook', 'mmengine.CheckpointHook')
+
+
+def add_trust_argument(parser: argparse.ArgumentParser) -> None:
+    """``--trust-checkpoint FILE...`` of ``tools/train.py`` and
+    ``tools/test.py`` (see :func:`add_safety_hooks`)."""
+    parser.add_argument(
+        '--trust-checkpoint',
+        nargs='+',
+        default=[],
+        metavar='FILE',
+        help='checkpoint files to unpickle in full (they can run code); '
+        'every other file is loaded with weights_only=True')
+
+
+def add_safety_hooks(cfg: Config, trusted: Sequence[str] = ()) -> None:
+    """Give a config mmft's safe loading, class checks and finite-state
+    check, and write checkpoints with :class:`SafeCheckpointHook`, where
+    the config (e.g. one on mmpretrain's runtime) does not already.
+
+    Args:
+        cfg (Config): The run's config.
+        trusted (Sequence[str]): Files to add to ``trusted_checkpoints``
+            (``--trust-checkpoint``).
+    """
+    cfg.trusted_checkpoints = list(cfg.get('trusted_checkpoints')
+                                   or []) + list(trusted)
+    hooks = cfg.setdefault('default_hooks', {})
+    for name, hook in SAFETY_HOOKS.items():
+        if name not in hooks:  # a config may still turn one off with None
+            hooks[name] = dict(hook)
+    checkpoint = hooks.get('checkpoint')
+    if checkpoint and checkpoint.get('type') in PLAIN_CHECKPOINT_HOOKS:
+        checkpoint['type'] = 'mmft.SafeCheckpointHook'

@@ -10,7 +10,7 @@ from mmengine.runner import Runner
 
 from mmft.engine.hooks import MomentumEncoderHook
 from mmft.models.utils import cosine_key_momentum, momentum_update
-from tests.helpers import ROOT, make_dataset, make_source_checkpoint
+from tests.helpers import ROOT, load
 
 
 def test_momentum_update_is_the_papers_ema():
@@ -48,13 +48,6 @@ def test_cosine_schedule_goes_from_base_to_one():
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MomentumEncoderHook(**kwargs)
-
-
-@pytest.fixture(scope='module')
-def assets(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('assets')
-    return (make_dataset(str(tmp / 'data')),
-            make_source_checkpoint(str(tmp / 'source.pth')))
 
 
 def tiny_cfg(assets, work_dir, **changes) -> Config:
@@ -142,8 +135,7 @@ def test_resume_continues_the_same_run(assets, tmp_path):
     for name, value in want.items():
         torch.testing.assert_close(got[name], value, msg=name)
     # and the state at iteration 2 was really different
-    mid = torch.load(str(tmp_path / 'full' / 'iter_2.pth'),
-                     weights_only=False)['state_dict']
+    mid = load(str(tmp_path / 'full' / 'iter_2.pth'))['state_dict']
     assert not torch.equal(mid['key_projection.weight'],
                            want['key_projection.weight'])
     assert not torch.equal(mid['head.queue.queue'], want['head.queue.queue'])
@@ -160,8 +152,7 @@ def test_fresh_start_copies_the_loaded_query_into_the_keys(assets, tmp_path):
         'custom_hooks': [dict(type='MomentumEncoderHook', key_momentum=1.0)]})
     second = Runner.from_cfg(cfg)
     second.train()
-    loaded = torch.load(str(tmp_path / 'a' / 'iter_2.pth'),
-                        weights_only=False)['state_dict']
+    loaded = load(str(tmp_path / 'a' / 'iter_2.pth'))['state_dict']
     torch.testing.assert_close(second.model.key_backbone.conv1.weight,
                                loaded['backbone.conv1.weight'])
     assert math.isfinite(float(second.model.head.queue.queue.sum()))

@@ -1,6 +1,7 @@
 """CategoryRelationshipHook with a real Runner on generated data."""
 import copy
 import os.path as osp
+import re
 
 import pytest
 import torch
@@ -11,31 +12,7 @@ from mmengine.runner import Runner
 
 from mmft.engine.hooks import CategoryRelationshipHook
 from mmft.registry import DATASETS, MODELS
-from tests.helpers import ROOT, make_dataset, make_source_checkpoint
-
-
-@pytest.fixture(scope='module')
-def assets(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('assets')
-    root = make_dataset(str(tmp / 'data'))
-    source = make_source_checkpoint(str(tmp / 'source.pth'))
-    return root, source
-
-
-def tiny_cfg(assets, work_dir, **train_cfg) -> Config:
-    root, source = assets
-    cfg = Config.fromfile(osp.join(ROOT, 'tests/configs/tiny_cotuning.py'))
-    cfg.merge_from_dict({
-        'model.backbone.init_cfg.checkpoint': source,
-        'model.head.source_checkpoint': source,
-        'train_dataloader.dataset.dataset.data_root': root,
-        'val_dataloader.dataset.data_root': root,
-        'test_dataloader.dataset.data_root': root,
-    })
-    cfg.train_cfg.update(train_cfg)
-    cfg.work_dir = str(work_dir)
-    cfg.experiment_name = f'{osp.basename(osp.dirname(work_dir))}_{id(cfg)}'
-    return cfg
+from tests.helpers import Payload, load, make_source_checkpoint, tiny_cfg
 
 
 def reference_relationship(cfg: Config) -> torch.Tensor:
@@ -115,27 +92,70 @@ def test_stale_cache_is_recomputed(assets, tmp_path):
     assert not torch.allclose(relationship_of(runner), torch.full((3, 5), .2))
 
 
-@pytest.mark.parametrize('change,message', [
-    (dict(relationship=torch.full((4, 5), 0.2)), r'shape \(4, 5\)'),
-    (dict(classes=['a', 'b', 'c']), 'other classes'),
+def damage(path: str, how: str, marker: str) -> None:
+    if how == 'shape':
+        cache = torch.load(path)
+        cache['relationship'] = torch.full((4, 5), 0.2)
+        torch.save(cache, path)
+    elif how == 'classes':
+        cache = torch.load(path)
+        cache['classes'] = ['a', 'b', 'c']
+        torch.save(cache, path)
+    elif how == 'truncated':
+        with open(path, 'rb') as f:
+            data = f.read()
+        with open(path, 'wb') as f:
+            f.write(data[:len(data) // 2])
+    else:  # a pickle payload planted as the cache
+        torch.save(dict(relationship=Payload(marker)), path)
+
+
+@pytest.mark.parametrize('how,message', [
+    ('shape', r'not usable.*shape \(4, 5\)'),
+    ('classes', r"differs in \['classes'\]"),
+    ('truncated', r'not usable.*cannot read checkpoint file'),
+    ('payload', r'not usable.*needs the global\(s\) io.open'),
 ])
-def test_mismatched_cache_fails_clearly(assets, tmp_path, change, message):
-    runner = Runner.from_cfg(tiny_cfg(assets, tmp_path, max_iters=1))
+def test_unusable_or_stale_cache_is_recomputed(assets, tmp_path, how,
+                                               message):
+    runner = Runner.from_cfg(tiny_cfg(assets, tmp_path / 'a', max_iters=1))
     runner.train()
-    path = osp.join(tmp_path, 'relationship.pth')
-    cache = torch.load(path)
-    cache.update(change)
-    torch.save(cache, path)
-    runner = Runner.from_cfg(tiny_cfg(assets, tmp_path, max_iters=1))
-    with pytest.raises(ValueError, match=message):
-        runner.train()
+    expected = relationship_of(runner)
+    path = osp.join(tmp_path, 'a', 'relationship.pth')
+    marker = str(tmp_path / 'MARKER')
+    damage(path, how, marker)
+    runner = Runner.from_cfg(tiny_cfg(assets, tmp_path / 'a', max_iters=1))
+    runner.train()
+    log = open(runner.logger.log_file).read()
+    assert re.search(message, log), log[-3000:]
+    torch.testing.assert_close(relationship_of(runner), expected)
+    assert not osp.exists(marker)
+    assert torch.load(path)['classes'] == ['class0', 'class1', 'class2']
+
+
+def test_new_weights_behind_the_same_path_make_the_cache_stale(
+        assets, tmp_path):
+    root, _ = assets
+    source = make_source_checkpoint(str(tmp_path / 'source.pth'), seed=0)
+    runner = Runner.from_cfg(tiny_cfg((root, source), tmp_path / 'w',
+                                      max_iters=1))
+    runner.train()
+    first = relationship_of(runner)
+    make_source_checkpoint(source, seed=1)  # other weights, same file name
+    cfg = tiny_cfg((root, source), tmp_path / 'w', max_iters=1)
+    expected = reference_relationship(cfg)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert "differs in ['weights']" in open(runner.logger.log_file).read()
+    torch.testing.assert_close(relationship_of(runner), expected, atol=1e-5,
+                               rtol=1e-5)
+    assert (relationship_of(runner) - first).abs().max() > 1e-2
 
 
 def test_checkpoint_of_another_dataset_fails_clearly(assets, tmp_path):
     runner = Runner.from_cfg(tiny_cfg(assets, tmp_path / 'a', max_iters=2))
     runner.train()
-    ckpt = torch.load(osp.join(tmp_path, 'a', 'iter_2.pth'),
-                      weights_only=False)
+    ckpt = load(osp.join(tmp_path, 'a', 'iter_2.pth'))
     ckpt['state_dict']['head.relationship'] = torch.full((2, 5), 0.2)
     torch.save(ckpt, osp.join(tmp_path, 'bad.pth'))
     cfg = tiny_cfg(assets, tmp_path / 'b', max_iters=3)
@@ -147,8 +167,7 @@ def test_checkpoint_of_another_dataset_fails_clearly(assets, tmp_path):
 def test_checkpoint_of_other_classes_fails_clearly(assets, tmp_path):
     runner = Runner.from_cfg(tiny_cfg(assets, tmp_path / 'a', max_iters=2))
     runner.train()
-    ckpt = torch.load(osp.join(tmp_path, 'a', 'iter_2.pth'),
-                      weights_only=False)
+    ckpt = load(osp.join(tmp_path, 'a', 'iter_2.pth'))
     ckpt['meta']['dataset_meta']['classes'] = ('cat', 'dog', 'bird')
     torch.save(ckpt, osp.join(tmp_path, 'other.pth'))
     cfg = tiny_cfg(assets, tmp_path / 'b', max_iters=3)

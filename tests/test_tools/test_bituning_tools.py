@@ -3,22 +3,12 @@ tools/dist_train.sh on two gloo ranks."""
 import json
 import os.path as osp
 
-import pytest
 import torch
 
-from tests.helpers import (ROOT, free_port, load, make_dataset,
-                           make_source_checkpoint, python, run_tool,
-                           tool_options)
+from tests.helpers import ROOT, free_port, load, python, run_tool, tool_options
 
 CONFIG = 'tests/configs/tiny_bituning.py'
 COMBINED = 'tests/configs/tiny_cotuning_bituning.py'
-
-
-@pytest.fixture(scope='module')
-def assets(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('bituning_tools')
-    return (make_dataset(str(tmp / 'data')),
-            make_source_checkpoint(str(tmp / 'source.pth')))
 
 
 def test_train_resume_then_test(assets, tmp_path):

@@ -6,19 +6,9 @@ import os.path as osp
 import pytest
 import torch
 
-from tests.helpers import (ROOT, free_port, load, make_dataset,
-                           make_source_checkpoint, python, run_tool,
-                           tool_options)
+from tests.helpers import ROOT, free_port, load, python, run_tool, tool_options
 
 CONFIG = 'tests/configs/tiny_cotuning.py'
-
-
-@pytest.fixture(scope='module')
-def assets(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('tools')
-    root = make_dataset(str(tmp / 'data'))
-    source = make_source_checkpoint(str(tmp / 'source.pth'))
-    return root, source
 
 
 def test_train_resume_then_test(assets, tmp_path):

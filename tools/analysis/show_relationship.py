@@ -22,12 +22,13 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from mmft.utils import atomic_write, atomic_write_text
+from mmft.utils import atomic_write, atomic_write_text, load_checkpoint_file
 
 
-def load_relationship(path: str) -> Tuple[torch.Tensor, Optional[list]]:
+def load_relationship(path: str, trust: bool = False
+                      ) -> Tuple[torch.Tensor, Optional[list]]:
     """The ``[C_t, C_s]`` relationship and the target class names."""
-    ckpt = torch.load(path, map_location='cpu', weights_only=False)
+    ckpt = load_checkpoint_file(path, map_location='cpu', trust=trust)
     if 'relationship' in ckpt:  # the hook's cache
         return ckpt['relationship'].float(), ckpt.get('classes') or None
     state = ckpt.get('state_dict', ckpt)
@@ -91,8 +92,12 @@ def main() -> None:
     parser.add_argument('path', help='checkpoint or relationship cache')
     parser.add_argument('--topk', type=int, default=5)
     parser.add_argument('--out-dir', default='.')
+    parser.add_argument(
+        '--trust', action='store_true',
+        help='unpickle the file in full (it can run code); without it the '
+        'file is loaded with weights_only=True')
     args = parser.parse_args()
-    rel, targets = load_relationship(args.path)
+    rel, targets = load_relationship(args.path, args.trust)
     targets = list(targets or [f'target {i}' for i in range(rel.shape[0])])
     sources = source_names(rel.shape[1])
     table = top_table(rel, targets, sources, args.topk)

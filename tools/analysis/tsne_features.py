@@ -24,6 +24,7 @@ from mmengine.runner import Runner
 from mmengine.utils import ProgressBar
 
 from mmft.registry import MODELS
+from mmft.utils import safe_checkpoint_loading
 
 
 def innermost(cfg: dict) -> dict:
@@ -71,6 +72,10 @@ def main() -> None:
     parser.add_argument('--out', default='tsne.png')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         default={})
+    parser.add_argument(
+        '--trust', action='store_true',
+        help='unpickle the checkpoints in full (they can run code); without '
+        'it they are loaded with weights_only=True')
     args = parser.parse_args()
     import matplotlib
     matplotlib.use('Agg')
@@ -92,7 +97,8 @@ def main() -> None:
         model_cfg.backbone.init_cfg = dict(
             type='Pretrained', checkpoint=checkpoint, prefix='backbone')
         model = MODELS.build(model_cfg)
-        model.init_weights()
+        with safe_checkpoint_loading(args.checkpoints if args.trust else ()):
+            model.init_weights()
         model.eval()
         feats, labels = features(model, data_cfg, 64)
         keep = torch.randperm(

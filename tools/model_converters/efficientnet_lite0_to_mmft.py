@@ -18,9 +18,8 @@ import os.path as osp
 import re
 from collections import OrderedDict
 
-import torch
 
-from mmft.utils import atomic_save
+from mmft.utils import atomic_save, load_checkpoint_file
 
 # Blocks per stage of EfficientNet-B0 / Lite0 as mmpretrain groups them.
 STAGE_SIZES = (1, 2, 2, 6, 5)
@@ -91,9 +90,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('out', help='output checkpoint path')
     parser.add_argument('--src', help='EfficientNet-PyTorch Lite0 weights')
+    parser.add_argument(
+        '--trust', action='store_true',
+        help='unpickle the input in full (it can run code); without it the '
+        'file is loaded with weights_only=True')
     args = parser.parse_args()
     src_path = args.src or package_checkpoint()
-    src = torch.load(src_path, map_location='cpu', weights_only=True)
+    src = load_checkpoint_file(src_path, map_location='cpu', trust=args.trust)
     state_dict = convert(src)
     meta = dict(source=src_path, converter=osp.basename(__file__))
     atomic_save(dict(state_dict=state_dict, meta=meta), args.out)

@@ -24,9 +24,8 @@ import argparse
 import os.path as osp
 from collections import OrderedDict
 
-import torch
 
-from mmft.utils import atomic_save
+from mmft.utils import atomic_save, load_checkpoint_file
 
 PREFIXES = ('module.encoder_q.', 'encoder_q.')
 
@@ -76,8 +75,12 @@ def main() -> None:
     parser.add_argument('--fc', choices=['drop', 'projector', 'neck'],
                         default='drop',
                         help='keep fc as Bi-tuning projector or MoCo v2 neck')
+    parser.add_argument(
+        '--trust', action='store_true',
+        help='unpickle the input in full (it can run code); without it the '
+        'file is loaded with weights_only=True')
     args = parser.parse_args()
-    src = torch.load(args.src, map_location='cpu', weights_only=False)
+    src = load_checkpoint_file(args.src, map_location='cpu', trust=args.trust)
     state_dict = convert(src, args.fc)
     meta = dict(source=osp.abspath(args.src), converter=osp.basename(__file__))
     atomic_save(dict(state_dict=state_dict, meta=meta), args.out)

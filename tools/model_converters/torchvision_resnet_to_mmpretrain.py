@@ -15,9 +15,8 @@ import argparse
 import os.path as osp
 from collections import OrderedDict
 
-import torch
 
-from mmft.utils import atomic_save
+from mmft.utils import atomic_save, load_checkpoint_file
 
 
 def convert(src: dict) -> OrderedDict:
@@ -48,8 +47,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('src', help='torchvision ResNet checkpoint')
     parser.add_argument('out', help='output checkpoint path')
+    parser.add_argument(
+        '--trust', action='store_true',
+        help='unpickle the input in full (it can run code); without it the '
+        'file is loaded with weights_only=True')
     args = parser.parse_args()
-    src = torch.load(args.src, map_location='cpu', weights_only=True)
+    src = load_checkpoint_file(args.src, map_location='cpu', trust=args.trust)
     state_dict = convert(src)
     meta = dict(source=osp.abspath(args.src), converter=osp.basename(__file__))
     atomic_save(dict(state_dict=state_dict, meta=meta), args.out)

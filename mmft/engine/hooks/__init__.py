@@ -1,7 +1,14 @@
 from .category_relationship_hook import CategoryRelationshipHook
+from .class_consistency_hook import ClassConsistencyHook
 from .finite_loss_hook import FiniteLossHook
+from .finite_state_hook import FiniteStateHook
 from .momentum_encoder_hook import MomentumEncoderHook
 from .progress_bar_hook import ProgressBarHook
+from .safe_checkpoint_hook import SafeCheckpointHook
+from .safe_loading_hook import SafeLoadingHook
 
-__all__ = ['CategoryRelationshipHook', 'FiniteLossHook', 'MomentumEncoderHook',
-           'ProgressBarHook']
+__all__ = [
+    'CategoryRelationshipHook', 'ClassConsistencyHook', 'FiniteLossHook',
+    'FiniteStateHook', 'MomentumEncoderHook', 'ProgressBarHook',
+    'SafeCheckpointHook', 'SafeLoadingHook'
+]

@@ -1,21 +1,22 @@
 """Learn Co-tuning's category relationship before training starts."""
 import copy
 import hashlib
+import json
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from mmengine import dist
 from mmengine.hooks import Hook
-from mmengine.runner.checkpoint import _load_checkpoint
 from mmengine.utils import ProgressBar
 
 from mmft.models.heads import CoTuningHead
 from mmft.models.utils import (accumulate_source_probs, direct_relationship,
                                reverse_relationship, validate_relationship)
 from mmft.registry import HOOKS
-from mmft.utils import atomic_save, find_modules, unwrap_model
+from mmft.utils import (atomic_save, find_modules, load_checkpoint_file,
+                        unwrap_model)
 
 # Temperature that matches the official code's calibration constant.
 OFFICIAL_TEMPERATURE = 1 / 0.8840456604957581
@@ -26,6 +27,13 @@ def innermost_dataset(cfg: dict) -> dict:
     while 'pipeline' not in cfg and isinstance(cfg.get('dataset'), dict):
         cfg = cfg['dataset']
     return cfg
+
+
+def innermost_dataset_object(dataset):
+    """Follow ``dataset`` attributes of built wrappers to the inner one."""
+    while hasattr(dataset, 'dataset') and not hasattr(dataset, 'data_root'):
+        dataset = dataset.dataset
+    return dataset
 
 
 @HOOKS.register_module()
@@ -83,11 +91,13 @@ class CategoryRelationshipHook(Hook):
         self.cache_file = cache_file
         self.reverse_val_ratio = reverse_val_ratio
         self.reverse_cs = reverse_cs
-        self._checkpoint_classes: Optional[Sequence[str]] = None
 
     # ---------------------------------------------------------------- checks
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Reject a checkpoint whose relationship does not fit the model."""
+        """Reject a checkpoint whose relationship does not fit the model.
+
+        (Its classes are compared with the data by ``ClassConsistencyHook``.)
+        """
         state = checkpoint.get('state_dict', {})
         for name, head in find_modules(runner.model, CoTuningHead):
             key = f'{name}.relationship' if name else 'relationship'
@@ -95,28 +105,10 @@ class CategoryRelationshipHook(Hook):
                 validate_relationship(state[key], head.num_classes,
                                       head.num_source_classes,
                                       f'checkpoint key {key!r}')
-        # Compared with the training set in before_train, once it is built.
-        saved = checkpoint.get('meta', {}).get('dataset_meta') or {}
-        self._checkpoint_classes = saved.get('classes')
-
-    def _check_checkpoint_classes(self, runner) -> None:
-        saved = self._checkpoint_classes
-        classes = self._train_classes(runner)
-        if saved and classes and list(saved) != list(classes):
-            raise ValueError(
-                'the checkpoint was trained on other classes than '
-                'train_dataloader.dataset has (first ones: '
-                f'{list(saved)[:3]} vs {list(classes)[:3]})')
-
-    @staticmethod
-    def _train_classes(runner) -> Optional[Sequence[str]]:
-        dataset = runner.train_dataloader.dataset
-        return getattr(dataset, 'metainfo', {}).get('classes')
 
     # ------------------------------------------------------------- the pass
     def before_train(self, runner) -> None:
         """Restore, load or learn the relationship of every Co-tuning head."""
-        self._check_checkpoint_classes(runner)
         heads = find_modules(runner.model, CoTuningHead)
         if not heads:
             raise TypeError('CategoryRelationshipHook needs a CoTuningHead in '
@@ -127,8 +119,7 @@ class CategoryRelationshipHook(Hook):
                                'checkpoint; not recomputed.')
             return
         head = pending[0]
-        fingerprint = self._fingerprint(runner, head)
-        relationship = self._load_cache(runner, head, fingerprint)
+        relationship, fingerprint = self._load_cache(runner, head)
         if relationship is None:
             relationship = self._compute(runner, head)
             if self.cache_file and dist.is_main_process():
@@ -149,50 +140,80 @@ class CategoryRelationshipHook(Hook):
         return osp.join(runner.work_dir, osp.expanduser(self.cache_file))
 
     def _fingerprint(self, runner, head: CoTuningHead) -> dict:
-        """What the relationship depends on, to tell a stale cache."""
+        """What the relationship depends on, by content, to tell a stale
+        cache: the weights of the pass (preprocessor, backbone, neck and
+        source head), its pipeline, the samples and labels, the classes and
+        the estimate's settings. No path: new weights behind the same file
+        name make a new fingerprint, and a moved data root keeps it."""
+        model = unwrap_model(runner.model)
+        source = next(f'{n}.' for n, m in model.named_modules() if m is head)
+        weights = hashlib.sha1()
+        for name, tensor in sorted(model.state_dict().items()):
+            if name.startswith(('data_preprocessor.', 'backbone.', 'neck.',
+                                f'{source}source_fc.')):
+                weights.update(name.encode())
+                weights.update(tensor.detach().cpu().contiguous().reshape(
+                    -1).view(torch.uint8).numpy().tobytes())
         dataset = runner.train_dataloader.dataset
-        labels = np.asarray(dataset.get_gt_labels(), dtype=np.int64)
-        indices = getattr(dataset, 'indices', None)
-        digest = hashlib.sha1(labels.tobytes())
-        if indices is not None:
-            digest.update(np.asarray(indices, dtype=np.int64).tobytes())
+        samples = hashlib.sha1(np.asarray(dataset.get_gt_labels(),
+                                          dtype=np.int64).tobytes())
+        root = getattr(innermost_dataset_object(dataset), 'data_root', '')
+        for i in range(len(dataset)):  # once a run, not a training step
+            path = dataset.get_data_info(i).get('img_path', '')
+            samples.update((osp.relpath(path, root) if path and root else
+                            str(path)).encode())
+        pipeline = json.dumps(self._pipeline(runner), sort_keys=True,
+                              default=str)
         return dict(
             classes=list(self._train_classes(runner) or []),
-            samples=digest.hexdigest(),
+            samples=samples.hexdigest(),
+            weights=weights.hexdigest(),
+            pipeline=hashlib.sha1(pipeline.encode()).hexdigest(),
             approach=self.approach,
             temperature=self.temperature,
-            source_checkpoint=head.source_checkpoint)
+            reverse=[self.reverse_val_ratio, self.reverse_cs])
 
-    def _load_cache(self, runner, head: CoTuningHead,
-                    fingerprint: dict) -> Optional[torch.Tensor]:
-        """Rank 0 reads the cache if it is valid; all ranks get its answer."""
-        result = [None]
+    @staticmethod
+    def _train_classes(runner) -> Optional[Sequence[str]]:
+        dataset = runner.train_dataloader.dataset
+        return getattr(dataset, 'metainfo', {}).get('classes')
+
+    def _read_cache(self, runner, head: CoTuningHead, fingerprint: dict
+                    ) -> Optional[torch.Tensor]:
+        """The cached relationship if the cache is readable and current."""
+        path = self._cache_path(runner)
+        if not osp.isfile(path):
+            return None
+        try:
+            cache = load_checkpoint_file(path, map_location='cpu')
+            validate_relationship(cache['relationship'], head.num_classes,
+                                  head.num_source_classes, f'the cache {path!r}')
+        except Exception as e:  # unreadable, unsafe or malformed
+            runner.logger.warning(f'relationship cache {path!r} is not '
+                                  f'usable ({e}); recomputing it')
+            return None
+        stale = [k for k, v in fingerprint.items() if cache.get(k) != v]
+        if stale:
+            runner.logger.warning(f'relationship cache {path!r} differs in '
+                                  f'{stale}: recomputing it')
+            return None
+        runner.logger.info(f'relationship loaded from {path}')
+        return cache['relationship']
+
+    def _load_cache(self, runner, head: CoTuningHead
+                    ) -> Tuple[Optional[torch.Tensor], dict]:
+        """Rank 0 reads the cache if it is valid; all ranks get its answer
+        (and rank 0 the fingerprint to store with a new estimate)."""
+        result, fingerprint = [None], {}
         if self.cache_file and dist.is_main_process():
-            path = self._cache_path(runner)
-            if osp.isfile(path):
-                cache = _load_checkpoint(path, map_location='cpu')
-                validate_relationship(cache['relationship'], head.num_classes,
-                                      head.num_source_classes,
-                                      f'the cache {path!r}')
-                if cache.get('classes') != fingerprint['classes']:
-                    raise ValueError(
-                        f'the relationship cache {path!r} was computed for '
-                        'other classes than train_dataloader.dataset has: '
-                        'delete it or use another work_dir')
-                stale = [k for k, v in fingerprint.items() if cache.get(k) != v]
-                if stale:
-                    runner.logger.warning(
-                        f'relationship cache {path!r} differs in {stale}: '
-                        'recomputing it')
-                else:
-                    runner.logger.info(f'relationship loaded from {path}')
-                    result = [cache['relationship']]
+            fingerprint = self._fingerprint(runner, head)
+            result = [self._read_cache(runner, head, fingerprint)]
         dist.broadcast_object_list(result)
-        return result[0]
+        return result[0], fingerprint
 
-    def _loader_cfg(self, runner) -> dict:
-        """The train dataloader config with the test pipeline, no shuffle."""
-        cfg = copy.deepcopy(runner.cfg.train_dataloader)
+    def _pipeline(self, runner) -> list:
+        """The pipeline of the pass: ``pipeline``, else the test (or val)
+        dataset's."""
         pipeline = self.pipeline
         for key in ('test_dataloader', 'val_dataloader'):
             if pipeline is None and runner.cfg.get(key):
@@ -201,6 +222,12 @@ class CategoryRelationshipHook(Hook):
         if pipeline is None:
             raise ValueError('CategoryRelationshipHook: give `pipeline`, or a '
                              'test_dataloader whose dataset has a pipeline')
+        return pipeline
+
+    def _loader_cfg(self, runner) -> dict:
+        """The train dataloader config with the test pipeline, no shuffle."""
+        cfg = copy.deepcopy(runner.cfg.train_dataloader)
+        pipeline = self._pipeline(runner)
         innermost_dataset(cfg['dataset'])['pipeline'] = copy.deepcopy(pipeline)
         cfg['sampler'] = dict(type='DefaultSampler', shuffle=False,
                               round_up=False)

@@ -9,11 +9,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import MMLogger
-from mmengine.runner.checkpoint import _load_checkpoint
 from mmpretrain.models.heads import ClsHead
 from mmpretrain.structures import DataSample
 
 from mmft.registry import MODELS
+from mmft.utils import load_checkpoint_file
 
 
 @MODELS.register_module()
@@ -90,7 +90,7 @@ class CoTuningHead(ClsHead):
                 'source head starts from random weights unless a checkpoint '
                 'is loaded later.')
             return
-        ckpt = _load_checkpoint(self.source_checkpoint, map_location='cpu')
+        ckpt = load_checkpoint_file(self.source_checkpoint, map_location='cpu')
         state = ckpt.get('state_dict', ckpt)
         for name, param in (('weight', self.source_fc.weight),
                             ('bias', self.source_fc.bias)):

@@ -1,0 +1,102 @@
+"""The tools refuse what could run code or mix runs up, in this process."""
+import os
+import os.path as osp
+import runpy
+import subprocess
+import sys
+
+import pytest
+
+from mmft.utils import UnsafeCheckpointError
+from mmft.utils.work_dir import WorkDirBusyError
+from tests.helpers import ROOT, load, payload_checkpoint, tool_options
+
+CONFIG = osp.join(ROOT, 'tests', 'configs', 'tiny_cotuning.py')
+
+
+def run(script: str, *argv: str) -> None:
+    """``python tools/SCRIPT ARGV`` in this process."""
+    old = sys.argv
+    sys.argv = [script, *argv]
+    try:
+        runpy.run_path(osp.join(ROOT, 'tools', script), run_name='__main__')
+    finally:
+        sys.argv = old
+
+
+@pytest.fixture
+def evil(tmp_path):
+    marker = str(tmp_path / 'MARKER')
+    yield payload_checkpoint(str(tmp_path / 'evil.pth'), marker)
+    assert not osp.exists(marker), 'the payload ran'
+
+
+@pytest.mark.parametrize('script,argv', [
+    ('test.py', [CONFIG, '{evil}']),
+    ('model_converters/moco_to_mmpretrain.py', ['{evil}', '{tmp}/out.pth']),
+    ('analysis/show_relationship.py', ['{evil}', '--out-dir', '{tmp}']),
+])
+def test_tools_refuse_a_payload(assets, tmp_path, evil, script, argv):
+    argv = [a.format(evil=evil, tmp=tmp_path) for a in argv]
+    if script == 'test.py':
+        argv += ['--work-dir', str(tmp_path / 'w'), *tool_options(assets)]
+    with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
+        run(script, *argv)
+
+
+def test_bare_resume_skips_a_payload_named_by_last_checkpoint(
+        assets, tmp_path, evil, capsys):
+    work = str(tmp_path / 'w')
+    run('train.py', CONFIG, '--work-dir', work,
+        *tool_options(assets, **{'train_cfg.max_iters': 2}))
+    os.replace(evil, osp.join(work, 'iter_4.pth'))
+    with open(osp.join(work, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(work, 'iter_4.pth'))
+    run('train.py', CONFIG, '--work-dir', work, '--resume',
+        *tool_options(assets, **{'train_cfg.max_iters': 3}))
+    out = capsys.readouterr().out
+    assert f'--resume: skipped {work}/iter_4.pth' in out
+    assert 'io.open' in out
+    assert f'--resume: continuing from {work}/iter_2.pth' in out
+    assert load(osp.join(work, 'iter_3.pth'))['meta']['iter'] == 3
+
+
+def test_second_run_on_a_work_dir_is_refused(assets, tmp_path):
+    work = str(tmp_path / 'w')
+    holder = subprocess.Popen(
+        [sys.executable, '-c', 'import sys, time\n'
+         'from mmft.utils.work_dir import WorkDirLock\n'
+         'lock = WorkDirLock(sys.argv[1])\n'
+         "print('held', flush=True)\n"
+         'time.sleep(60)\n', work], cwd=ROOT, stdout=subprocess.PIPE,
+        text=True)
+    try:
+        assert holder.stdout.readline().strip() == 'held'
+        with pytest.raises(WorkDirBusyError, match=f'PID {holder.pid}'):
+            run('train.py', CONFIG, '--work-dir', work, *tool_options(assets))
+        assert sorted(os.listdir(work)) == ['.mmft.lock']  # nothing written
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_symlink_in_the_work_dir_is_refused(assets, tmp_path):
+    work = tmp_path / 'w'
+    work.mkdir()
+    (tmp_path / 'precious.py').write_text('keep me')
+    os.symlink(tmp_path / 'precious.py', work / 'tiny_cotuning.py')
+    with pytest.raises(RuntimeError, match="symlink 'tiny_cotuning.py'"):
+        run('train.py', CONFIG, '--work-dir', str(work),
+            *tool_options(assets))
+    assert (tmp_path / 'precious.py').read_text() == 'keep me'
+
+
+def test_a_trusted_file_is_named_on_the_command_line(assets, tmp_path):
+    marker = str(tmp_path / 'TRUSTED')
+    trusted = payload_checkpoint(str(tmp_path / 'mine.pth'), marker)
+    run('train.py', CONFIG, '--work-dir', str(tmp_path / 'w'),
+        '--trust-checkpoint', trusted,
+        *tool_options(assets, **{'train_cfg.max_iters': 1,
+                                 'load_from': trusted}))
+    assert osp.exists(marker)  # named, so unpickled in full
+    assert load(osp.join(tmp_path, 'w', 'iter_1.pth'))['meta']['iter'] == 1

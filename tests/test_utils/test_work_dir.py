@@ -1,0 +1,62 @@
+"""One run per work dir; no writes through links planted in it."""
+import os
+import signal
+import subprocess
+import sys
+
+
+import pytest
+
+from mmft.utils.work_dir import (WorkDirBusyError, WorkDirLock,
+                                 check_no_symlinks)
+from tests.helpers import ROOT
+
+HOLD = ('import sys, time\n'
+        'from mmft.utils.work_dir import WorkDirLock\n'
+        'lock = WorkDirLock(sys.argv[1])\n'
+        "print('held', flush=True)\n"
+        'time.sleep(60)\n')
+
+
+def hold_lock(work_dir):
+    proc = subprocess.Popen([sys.executable, '-c', HOLD, work_dir], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == 'held'
+    return proc
+
+
+def test_second_run_is_refused_with_the_holders_pid(tmp_path):
+    proc = hold_lock(str(tmp_path))
+    try:
+        with pytest.raises(WorkDirBusyError,
+                           match=rf'in use by another run \(PID {proc.pid}\)'):
+            WorkDirLock(str(tmp_path))
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_lock_of_a_killed_run_does_not_block(tmp_path):
+    proc = hold_lock(str(tmp_path))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    lock = WorkDirLock(str(tmp_path))  # the kernel dropped the old lock
+    assert open(lock.path).read().strip() == str(os.getpid())
+    lock.release()
+
+
+def test_release_lets_the_next_run_in(tmp_path):
+    WorkDirLock(str(tmp_path)).release()
+    WorkDirLock(str(tmp_path)).release()
+
+
+def test_symlinks_in_the_work_dir_are_refused(tmp_path):
+    target = tmp_path / 'precious.pth'
+    target.write_text('keep me')
+    work = tmp_path / 'work'
+    work.mkdir()
+    check_no_symlinks(str(work))  # empty: fine
+    os.symlink(target, work / 'iter_2.pth')
+    with pytest.raises(RuntimeError, match=r"symlink 'iter_2.pth' -> "):
+        check_no_symlinks(str(work))
+    assert target.read_text() == 'keep me'
