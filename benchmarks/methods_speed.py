@@ -10,6 +10,10 @@ data pipeline of that config (its loader, its ``num_workers``) and says
 whether it delivers images at least as fast as the fastest step
 consumes them.
 
+Every table is printed for each memory format (contiguous NCHW and
+channels_last, the model's weights and the batches), unless ``--formats``
+names one.
+
 Usage::
 
     python benchmarks/methods_speed.py     # ResNet-50 112 px, batch 16, CPU
@@ -123,24 +127,13 @@ def loader_throughput(config: str, batches: int) -> float:
     return images / (time.perf_counter() - start)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--size', type=int, default=112)
-    parser.add_argument('--batch', type=int, default=16)
-    parser.add_argument('--classes', type=int, default=200)
-    parser.add_argument('--amp', action='store_true')
-    parser.add_argument('--channels-last', action='store_true')
-    parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--rounds', type=int, default=5)
-    parser.add_argument('--config', help='also time this training loader')
-    parser.add_argument('--loader-batches', type=int, default=20)
-    args = parser.parse_args()
-    init_default_scope('mmft')
+def table(args: argparse.Namespace, channels_last: bool) -> list:
+    """Time every method beside ERM in one memory format; print the table
+    and return its rows ``(name, step seconds, ratio)``."""
     torch.manual_seed(0)
     steps = {
         name: stepper(model, args.device, args.batch, args.size,
-                      args.classes, args.amp, args.channels_last)
+                      args.classes, args.amp, channels_last)
         for name, model in build(args.classes).items()
     }
     erm = steps.pop('ERM')
@@ -149,9 +142,8 @@ def main() -> None:
         t_erm, t = compare(erm, step, args.device, args.warmup, args.rounds)
         rows.append((name, t, t / t_erm, t_erm))
     t_erm = sorted(r[3] for r in rows)[len(rows) // 2]
-    extras = ''.join(
-        (' AMP' if args.amp else '', ' channels_last'
-         if args.channels_last else ''))
+    extras = ''.join((' AMP' if args.amp else '',
+                      ' channels_last' if channels_last else ' contiguous'))
     print(f'\nResNet-50 {args.size} px, batch {args.batch}, C={args.classes},'
           f' {args.device}{extras}; each ratio against ERM timed beside it')
     print(f'  {"method":<10s} {"step ms":>8s} {"img/s":>7s} {"x ERM":>6s}')
@@ -160,9 +152,36 @@ def main() -> None:
     for name, t, ratio, _ in rows:
         print(f'  {name:<10s} {t * 1e3:8.0f} {args.batch / t:7.1f} '
               f'{ratio:6.2f}')
+    return [('ERM', t_erm, 1.0)] + [r[:3] for r in rows]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--size', type=int, default=112)
+    parser.add_argument('--batch', type=int, default=16)
+    parser.add_argument('--classes', type=int, default=200)
+    parser.add_argument('--amp', action='store_true')
+    parser.add_argument(
+        '--formats', nargs='+', default=['contiguous', 'channels_last'],
+        choices=['contiguous', 'channels_last'],
+        help='memory formats to time, one table each (default: both)')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='channels_last only (= --formats channels_last)')
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--config', help='also time this training loader')
+    parser.add_argument('--loader-batches', type=int, default=20)
+    args = parser.parse_args()
+    if args.channels_last:
+        args.formats = ['channels_last']
+    init_default_scope('mmft')
+    rows = []
+    for memory_format in args.formats:
+        rows += table(args, memory_format == 'channels_last')
     if args.config:
         rate = loader_throughput(args.config, args.loader_batches)
-        need = max(args.batch / r[1] for r in rows + [('ERM', t_erm)])
+        need = max(args.batch / r[1] for r in rows)
         print(f'\ntraining loader of {args.config}: {rate:.1f} img/s; the '
               f'fastest step takes {need:.1f} img/s: the pipeline '
               f'{"keeps up" if rate >= need else "is the bottleneck"}')

@@ -11,14 +11,15 @@ the key-encoder forward.
 Usage::
 
     python benchmarks/uft_speed.py                  # ResNet-50, 112 px, batch 16, CPU
-    python benchmarks/uft_speed.py --device cuda --size 224 --batch 64
+    python benchmarks/uft_speed.py --device cuda --size 224 --batch 64 \
+        --amp --channels-last
 """
 import argparse
 import os.path as osp
 import sys
 
 import torch
-from mmengine.optim import OptimWrapper
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import init_default_scope
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
@@ -42,6 +43,9 @@ def main() -> None:
     parser.add_argument('--batch', type=int, default=16)
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--amp', action='store_true',
+                        help='AmpOptimWrapper (float16; needs a GPU)')
+    parser.add_argument('--channels-last', action='store_true')
     args = parser.parse_args()
     init_default_scope('mmft')
     torch.manual_seed(0)
@@ -61,9 +65,12 @@ def main() -> None:
         models[name] = model.to(dev).train()
 
     def optim(model):
+        if args.channels_last:
+            model.to(memory_format=torch.channels_last)
         params = [p for p in model.parameters() if p.requires_grad]
-        return OptimWrapper(optimizer=torch.optim.SGD(
-            params, lr=1e-4, momentum=0.9, weight_decay=1e-4))
+        return (AmpOptimWrapper if args.amp else OptimWrapper)(
+            optimizer=torch.optim.SGD(params, lr=1e-4, momentum=0.9,
+                                      weight_decay=1e-4))
 
     images = [torch.randint(0, 256, (n, 3, args.size, args.size),
                             dtype=torch.uint8, device=dev) for _ in range(2)]
@@ -98,7 +105,9 @@ def main() -> None:
     t_fb, t_key = compare(query_fb, key_forward, dev, args.warmup,
                           args.rounds)
     base = (t_mmp + t_mmp2) / 2
-    print(f'ResNet-50 {args.size}px batch {n} {dev}, queue 65536:')
+    extras = (' AMP' if args.amp else '') + (' channels_last'
+                                             if args.channels_last else '')
+    print(f'ResNet-50 {args.size}px batch {n} {dev}{extras}, queue 65536:')
     print(f'  mmpretrain MoCo v2 step  {base * 1e3:7.0f} ms  '
           f'({n / base:.1f} img/s)')
     print(f'  UFT, no mixing           {t_naive * 1e3:7.0f} ms  ratio '

@@ -159,3 +159,14 @@ def payload_checkpoint(path: str, marker: str) -> str:
     torch.save(dict(state_dict=dict(w=torch.ones(1)),
                     meta=dict(iter=1, epoch=0, x=Payload(marker))), path)
     return path
+
+
+def run_in_process(script: str, *argv: str) -> None:
+    """``python tools/SCRIPT ARGV`` in this process (no interpreter start)."""
+    import runpy
+    old = sys.argv
+    sys.argv = [script, *argv]
+    try:
+        runpy.run_path(osp.join(ROOT, 'tools', script), run_name='__main__')
+    finally:
+        sys.argv = old

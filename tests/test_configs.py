@@ -11,6 +11,7 @@ from mmengine.registry import init_default_scope
 import mmft
 from mmft.registry import MODELS, TRANSFORMS
 from tests.helpers import ROOT
+from tests.test_tools.test_converters import load_tool
 
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
@@ -22,17 +23,17 @@ def test_every_method_has_configs():
     for required in ('cotuning/r50_cub.py', 'cotuning/r50_cars.py',
                      'cotuning/r50_aircraft.py', 'erm/r50_cub.py',
                      'erm/r50_cars.py', 'erm/r50_aircraft.py',
-                     'demo/cotuning_effnetlite0_digits.py',
-                     'demo/erm_effnetlite0_digits.py',
+                     'cotuning/effnetlite0_digits.py',
+                     'erm/effnetlite0_digits.py',
                      'bituning/r50_cub.py', 'bituning/r50_cars.py',
                      'bituning/r50_aircraft.py', 'bituning/r50_moco_cub.py',
                      'bituning/r50_moco_cars.py',
                      'bituning/r50_moco_aircraft.py',
-                     'bituning/r50_cotuning_cub.py',
-                     'demo/bituning_effnetlite0_digits.py',
-                     'demo/cotuning_bituning_effnetlite0_digits.py',
-                     *(f'uft/{init}_r50_{data}_{variant}.py'
-                       for init in ('mocov2', 'sup')
+                     'cotuning_bituning/r50_cub.py',
+                     'bituning/effnetlite0_digits.py',
+                     'cotuning_bituning/effnetlite0_digits.py',
+                     *(f'uft/r50{init}_{data}_{variant}.py'
+                       for init in ('_mocov2', '')
                        for data in ('pets', 'caltech101', 'cifar100',
                                     'food101')
                        for variant in ('naive', 'sdr', 'sdr_mix')),
@@ -66,7 +67,7 @@ def test_config_builds(path):
             assert source.type == 'ImageNet' or (  # the demo's photo crops
                 source.type == 'CustomDataset' and not source.with_label)
         # the paper's batch is 256 (32 a GPU on 8 GPUs); the demo's is 32
-        paper = osp.join('configs', 'uft') in path
+        paper = 'digits' not in osp.basename(path)
         assert cfg.auto_scale_lr.base_batch_size == train.batch_size * (
             8 if paper else 1)
         return
@@ -120,3 +121,21 @@ def test_version_guard_names_versions():
                        match=r'1.2.0 <= mmpretrain < 1.3.0.*mmpretrain==1.0.0'):
         mmft._check_versions((('mmpretrain', '1.0.0', '1.2.0', '1.3.0'), ))
     mmft._check_versions()
+
+
+def test_no_two_configs_share_a_work_dir_or_run_dir():
+    """The default work dir and the sweep's run dirs come from the config's
+    path below configs/, so methods of one dataset never collide."""
+    from mmft.utils.launch import default_work_dir
+    sweep = load_tool('../sweep')
+    work_dirs = [default_work_dir(p) for p in CONFIGS]
+    run_dirs = [sweep.run_dir('work_dirs/cub', p, 0.15, 0) for p in CONFIGS]
+    assert len(set(work_dirs)) == len(set(run_dirs)) == len(CONFIGS)
+    same_stem = [osp.join(ROOT, 'configs', m, 'r50_cub.py')
+                 for m in ('erm', 'cotuning', 'bituning')]
+    assert [default_work_dir(p) for p in same_stem] == [
+        './work_dirs/erm/r50_cub', './work_dirs/cotuning/r50_cub',
+        './work_dirs/bituning/r50_cub'
+    ]
+    assert sweep.run_dir('w', same_stem[1], 0.15, 2) == \
+        'w/cotuning/r50_cub/ratio0.15_seed2'

@@ -60,7 +60,7 @@ def main() -> None:
     for title, name in RUNS:
         if name not in args.methods:
             continue
-        config = f'configs/demo/{name}_effnetlite0_digits.py'
+        config = f'configs/{name}/effnetlite0_digits.py'
         work_dir = osp.join(args.work_dir, name)
         start = time.time()
         run('tools/train.py', config, '--work-dir', work_dir, '--cfg-options',
@@ -94,8 +94,8 @@ def evaluate(checkpoint: str, work_dir: str, shots: int) -> dict:
     """UFT's three protocols on the digits (tools/analysis/uft_evaluate.py)."""
     table = osp.join(work_dir, 'protocols.json')
     run('tools/analysis/uft_evaluate.py', checkpoint, '--features',
-        'configs/demo/uft_features_effnetlite0_digits.py', '--fewshot',
-        'configs/demo/uft_fewshot_effnetlite0_digits.py', '--shots',
+        'configs/uft/eval/effnetlite0_digits_retrieval_clustering.py', '--fewshot',
+        'configs/uft/fewshot/effnetlite0_digits_kshot.py', '--shots',
         str(shots), '--trials', '3', '--work-dir', work_dir, '--out', table)
     with open(osp.join(ROOT, table)) as f:
         return json.load(f)
@@ -112,7 +112,7 @@ def unsupervised(work_dir: str, shots: int) -> Tuple[dict, dict, float]:
     before = evaluate(WEIGHTS, osp.join(work_dir, 'uft_before'), shots)
     uft_dir = osp.join(work_dir, 'uft')
     start = time.time()
-    run('tools/train.py', 'configs/demo/uft_effnetlite0_digits.py',
+    run('tools/train.py', 'configs/uft/effnetlite0_digits.py',
         '--work-dir', uft_dir)
     train_s = time.time() - start
     with open(osp.join(ROOT, uft_dir, 'last_checkpoint')) as f:

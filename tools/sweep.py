@@ -1,55 +1,79 @@
 """Run a sweep: methods (configs) x labelled fractions x seeds.
 
 Every run trains one config with one labelled fraction and one training
-seed in ``WORK_ROOT/<config name>/ratio<r>_seed<s>``, then tests its
-checkpoint (the best validation one where the config keeps it, else the
-last) with ``tools/test.py`` into ``test_metrics.json``. Finished runs (the
-file exists) are skipped and unfinished ones resumed, so the same command
-continues an interrupted sweep. ``tools/analysis/collect_results.py
+seed in ``WORK_ROOT/<config path below configs/>/ratio<r>_seed<s>`` (for
+example ``work_dirs/cub/cotuning/r50_cub/ratio0.15_seed0``; runs that select
+on a training holdout end in ``_holdout<h>``), then tests two of its own
+checkpoints with ``tools/test.py``: the last one (``test_last.json``) and
+the one model selection chose (``test_selected.json``): the best on the
+config's validation set (the test split, TLlib's protocol) or, with
+``--val-from-train H``, the best on a seeded per-class share H of the
+labelled training subset. ``selection.json`` records the protocol and the
+files. Finished runs are skipped and unfinished ones resumed, so the same
+command continues an interrupted sweep. ``tools/analysis/collect_results.py
 WORK_ROOT`` then makes the table.
 
 Usage::
 
     python tools/sweep.py configs/erm/r50_cub.py configs/cotuning/r50_cub.py \
         --ratios 0.15 0.3 0.5 1.0 --seeds 0 1 2 --work-root work_dirs/cub
+    python tools/sweep.py CONFIGS... --val-from-train 0.2  # no test set
     python tools/sweep.py CONFIGS... --gpus 8    # each run on 8 GPUs
     python tools/sweep.py CONFIGS... --dry-run   # print the commands
 """
 import argparse
-import glob
+import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from mmengine.config import DictAction
 from mmengine.utils import ProgressBar
+
+from mmft.utils import (TEST_SPLIT, atomic_write_text, holdout_protocol,
+                        load_checkpoint_file, resume_candidates)
+from mmft.utils.launch import config_name
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def run_dir(work_root: str, config: str, ratio: Optional[float],
-            seed: int) -> str:
-    """``WORK_ROOT/<config name>/ratio<r>_seed<s>``."""
-    name = osp.splitext(osp.basename(config))[0]
+            seed: int, holdout: Optional[float] = None) -> str:
+    """``WORK_ROOT/<config name>/ratio<r>_seed<s>[_holdout<h>]``, the
+    config's name being its path below ``configs/`` (``cotuning/r50_cub``):
+    two methods' configs of one dataset, or two selection protocols, never
+    share a run dir."""
     cell = f'seed{seed}' if ratio is None else f'ratio{ratio:g}_seed{seed}'
-    return osp.join(work_root, name, cell)
+    if holdout:
+        cell += f'_holdout{holdout:g}'
+    return osp.join(work_root, *config_name(config).split('/'), cell)
 
 
-def test_checkpoint(work_dir: str) -> str:
-    """The best validation checkpoint if kept, else the last one."""
-    best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')),
-                  key=osp.getmtime)
-    if best:
-        return best[-1]
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
-        return f.read().strip()
+def own_checkpoints(work_dir: str) -> Dict[str, str]:
+    """``{'last': ..., 'selected': ...}``: the run's last checkpoint and the
+    best one that this last checkpoint records (``best_ckpt``; the last
+    itself where the run kept no best): never a file another run left."""
+    candidates = resume_candidates(work_dir)
+    if not candidates or not osp.isfile(candidates[0]):
+        raise FileNotFoundError(f'{work_dir!r} holds no last checkpoint')
+    last = candidates[0]
+    runtime = load_checkpoint_file(last, map_location='cpu').get(
+        'message_hub', {}).get('runtime_info', {})
+    best = runtime.get('best_ckpt')
+    if best and not osp.isfile(best):  # the work dir was moved
+        best = osp.join(work_dir, osp.basename(best))
+    return dict(last=last,
+                selected=best if best and osp.isfile(best) else last)
 
 
 def commands(config: str, work_dir: str, options: List[str], gpus: int,
-             resume: bool) -> List[List[str]]:
-    """The train and test command lines of one run."""
+             resume: bool, holdout: Optional[float] = None
+             ) -> Tuple[List[str], List[str]]:
+    """The train command line of one run, and its test command line with
+    ``{checkpoint}`` and ``{out}`` to fill in."""
     if gpus > 1:
         train = ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), config,
                  str(gpus)]
@@ -60,10 +84,40 @@ def commands(config: str, work_dir: str, options: List[str], gpus: int,
         test = [sys.executable, osp.join(ROOT, 'tools', 'test.py'), config,
                 '{checkpoint}']
     train += ['--work-dir', work_dir] + (['--resume'] if resume else [])
-    test += ['--work-dir', work_dir, '--out',
-             osp.join(work_dir, 'test_metrics.json'), '--out-item', 'metrics']
+    if holdout:
+        train += ['--val-from-train', f'{holdout:g}']
+    test += ['--work-dir', work_dir, '--out', '{out}', '--out-item',
+             'metrics']
     opts = ['--cfg-options', *options] if options else []
-    return [train + opts, test + opts]
+    return train + opts, test + opts
+
+
+def train_and_test(train: List[str], test: List[str], work_dir: str,
+                   protocol: str) -> int:
+    """Train, then test the run's last and selected checkpoints; write
+    ``selection.json``. Returns the first non-zero exit code, or 0."""
+    os.makedirs(work_dir, exist_ok=True)
+    with open(osp.join(work_dir, 'sweep.log'), 'a') as log:
+        code = subprocess.run(train, stdout=log, stderr=log).returncode
+        if code:
+            return code
+        chosen = own_checkpoints(work_dir)
+        for which, checkpoint in chosen.items():
+            out = osp.join(work_dir, f'test_{which}.json')
+            if which == 'selected' and checkpoint == chosen['last']:
+                shutil.copyfile(osp.join(work_dir, 'test_last.json'), out)
+                continue
+            command = [
+                a.replace('{checkpoint}', checkpoint).replace('{out}', out)
+                for a in test
+            ]
+            code = subprocess.run(command, stdout=log,
+                                  stderr=log).returncode
+            if code:
+                return code
+    atomic_write_text(json.dumps(dict(protocol=protocol, **chosen)),
+                      osp.join(work_dir, 'selection.json'))
+    return 0
 
 
 def main() -> None:
@@ -77,6 +131,11 @@ def main() -> None:
     parser.add_argument('--work-root', default='work_dirs/sweep')
     parser.add_argument('--gpus', type=int, default=1,
                         help='processes a run (tools/dist_train.sh)')
+    parser.add_argument(
+        '--val-from-train', type=float, metavar='H',
+        help='select the best checkpoint on a seeded per-class share H of '
+        'the labelled training subset (tools/train.py --val-from-train), '
+        'not on the test split')
     parser.add_argument('--dry-run', action='store_true')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         default={}, help='applied to every run')
@@ -88,36 +147,29 @@ def main() -> None:
     for ratio in args.ratios:
         if not 0 < ratio <= 1:
             parser.error(f'--ratios must be in (0, 1], got {ratio}')
+    holdout = args.val_from_train
+    protocol = holdout_protocol(holdout) if holdout else TEST_SPLIT
     runs = [(c, r, s) for c in args.configs for r in ratios
             for s in args.seeds]
     bar = None if args.dry_run else ProgressBar(len(runs))
     failed = []
     for config, ratio, seed in runs:
-        work_dir = run_dir(args.work_root, config, ratio, seed)
+        work_dir = run_dir(args.work_root, config, ratio, seed, holdout)
         options = dict(args.cfg_options)
         options['randomness.seed'] = seed
         if ratio is not None:
             options[args.ratio_key] = ratio
         opts = [f'{k}={v}' for k, v in options.items()]
-        done = osp.isfile(osp.join(work_dir, 'test_metrics.json'))
+        done = osp.isfile(osp.join(work_dir, 'selection.json'))
         started = osp.isfile(osp.join(work_dir, 'last_checkpoint'))
-        train, test = commands(config, work_dir, opts, args.gpus, started)
+        train, test = commands(config, work_dir, opts, args.gpus, started,
+                               holdout)
         if args.dry_run:
             print('# done' if done else ' '.join(train))
             print('# done' if done else ' '.join(test))
             continue
-        if not done:
-            os.makedirs(work_dir, exist_ok=True)
-            with open(osp.join(work_dir, 'sweep.log'), 'a') as log:
-                code = subprocess.run(train, stdout=log, stderr=log).returncode
-                if code == 0:
-                    checkpoint = test_checkpoint(work_dir)
-                    test = [a.replace('{checkpoint}', checkpoint)
-                            for a in test]
-                    code = subprocess.run(test, stdout=log,
-                                          stderr=log).returncode
-            if code != 0:
-                failed.append(work_dir)
+        if not done and train_and_test(train, test, work_dir, protocol):
+            failed.append(work_dir)
         bar.update()
     if failed:
         print('\nfailed (see sweep.log in each):\n  ' + '\n  '.join(failed))

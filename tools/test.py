@@ -2,11 +2,10 @@
 
 Example::
 
-    python tools/test.py configs/cotuning/r50_cub.py work_dirs/r50_cub/iter_10000.pth
+    python tools/test.py configs/cotuning/r50_cub.py work_dirs/cotuning/r50_cub/iter_10000.pth
 """
 import argparse
 import os
-import os.path as osp
 from copy import deepcopy
 
 import mmengine
@@ -17,7 +16,7 @@ from mmengine.runner import Runner
 
 import mmft  # noqa: F401  (registries)
 from mmft.utils.launch import (add_safety_hooks, add_trust_argument,
-                               check_paths,
+                               check_paths, default_work_dir,
                                distributed_session, set_dataloader_defaults)
 
 
@@ -65,8 +64,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = default_work_dir(args.config)
     cfg.load_from = args.checkpoint
     if args.amp:
         cfg.test_cfg.fp16 = True

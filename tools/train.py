@@ -7,16 +7,16 @@ Example::
 """
 import argparse
 import os
-import os.path as osp
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmft  # noqa: F401  (registries)
-from mmft.utils import latest_loadable_checkpoint
+from mmft.utils import latest_loadable_checkpoint, validate_on_train_holdout
 from mmft.utils.launch import (add_safety_hooks, add_trust_argument,
-                               check_paths,
+                               check_paths, default_work_dir,
                                distributed_session, is_first_rank,
                                set_dataloader_defaults)
 from mmft.utils.work_dir import WorkDirLock, check_no_symlinks
@@ -35,9 +35,20 @@ def parse_args() -> argparse.Namespace:
         'latest checkpoint in the work dir')
     add_trust_argument(parser)
     parser.add_argument(
-        '--amp', action='store_true', help='automatic mixed precision')
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision: float16 with loss scaling on GPUs, '
+        'bfloat16 autocast on the CPU')
     parser.add_argument(
         '--no-validate', action='store_true', help='skip validation')
+    parser.add_argument(
+        '--val-from-train',
+        type=float,
+        metavar='RATIO',
+        help='validate, and keep the best checkpoint, on this seeded '
+        'per-class share of the labelled training subset (held out of '
+        'training) instead of the config\'s validation set, which is the '
+        'test split in TLlib\'s protocol')
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
@@ -72,11 +83,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-    if args.amp:
+        cfg.work_dir = default_work_dir(args.config)
+    if args.amp and torch.cuda.is_available():  # float16, loss scaling
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    elif args.amp:  # MMEngine's AmpOptimWrapper needs a GPU: bfloat16
+        cfg.optim_wrapper.type = 'mmft.AutocastOptimWrapper'
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
@@ -90,6 +102,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.auto_scale_lr.enable = True
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.val_from_train is not None:
+        validate_on_train_holdout(cfg, args.val_from_train)
     if args.no_validate:  # after --cfg-options, which may set val_* keys
         cfg.val_cfg = None
         cfg.val_dataloader = None

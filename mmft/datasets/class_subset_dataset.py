@@ -1,7 +1,8 @@
 """A seeded, per-class labelled fraction of any mmpretrain dataset."""
 import copy
 import math
-from typing import Optional, Union
+import os.path as osp
+from typing import Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset, force_full_init
@@ -12,15 +13,23 @@ from mmft.utils import rank_within_class
 
 
 def per_class_subset(labels: np.ndarray, ratio: float, seed: int) -> np.ndarray:
-    """Pick ``max(1, ceil(ratio * n_c))`` random indices of every class c.
+    """Pick ``round(ratio * N)`` random indices, spread over the classes in
+    proportion to their sizes, at least one a class.
 
-    The choice depends only on ``(labels, ratio, seed)``, so every rank and
-    every run with the same arguments gets the same subset. A smaller ratio
-    with the same seed gives a subset of the larger one's (nested fractions).
+    Every sample gets a priority from its seeded rank ``r`` within its
+    class of ``n_c`` samples: ``(r + 0.5) / n_c``, except that each class's
+    first sample comes before all others (one a class). The subset is the
+    ``round(ratio * N)`` samples of highest priority, so a class keeps about
+    ``ratio * n_c`` samples and the rounding is shared out as in Webster's
+    (Sainte-Lague) apportionment; ties between classes of one size go by a
+    seeded class order. Because every fraction takes a prefix of one fixed
+    order, a smaller ratio with the same seed gives a subset of a larger
+    one's (nested fractions), which largest-remainder rounding cannot
+    promise. The choice depends only on ``(labels, ratio, seed)``.
 
     Args:
         labels (np.ndarray): ``[N]`` integer labels.
-        ratio (float): Kept share of each class, in (0, 1].
+        ratio (float): Kept share of the samples, in (0, 1].
         seed (int): Seed of the random choice.
 
     Returns:
@@ -28,9 +37,15 @@ def per_class_subset(labels: np.ndarray, ratio: float, seed: int) -> np.ndarray:
     """
     labels = np.asarray(labels, dtype=np.int64)
     counts = np.bincount(labels)
+    rank = rank_within_class(labels, seed)
+    priority = (rank + 0.5) / counts[labels]
+    priority[rank == 0] = -1.0  # one a class first
+    tie = np.random.default_rng([seed, 1]).random(len(counts))[labels]
+    order = np.lexsort((tie, priority))
     # round() first so that e.g. 0.3 * 10 counts as 3, not 3.0000000000000004
-    keep = np.array([max(1, math.ceil(round(ratio * n, 9))) for n in counts])
-    return np.flatnonzero(rank_within_class(labels, seed) < keep[labels])
+    total = max(int(np.count_nonzero(counts)),
+                int(math.floor(round(ratio * len(labels), 9) + 0.5)))
+    return np.sort(order[:total])
 
 
 def per_class_shots(labels: np.ndarray, shots: int, seed: int) -> np.ndarray:
@@ -54,22 +69,117 @@ def per_class_shots(labels: np.ndarray, shots: int, seed: int) -> np.ndarray:
     return np.flatnonzero(rank_within_class(labels, seed) < shots)
 
 
+def holdout_part(labels: np.ndarray, indices: np.ndarray, holdout: float,
+                 seed: int, part: str) -> np.ndarray:
+    """Split kept samples into a training part and a validation part.
+
+    Every class with ``k >= 2`` kept samples gives ``round(holdout * k)``
+    of them (at least 1, at most ``k - 1``) to the validation part, chosen
+    by a seeded rank; a class with one sample keeps it for training.
+
+    Args:
+        labels (np.ndarray): ``[N]`` labels of the wrapped dataset.
+        indices (np.ndarray): Kept indices (the labelled subset).
+        holdout (float): Share of each class for validation, in (0, 1).
+        seed (int): Seed of the choice.
+        part (str): 'train' or 'val'.
+
+    Returns:
+        np.ndarray: Sorted indices of that part.
+    """
+    kept = labels[indices]
+    counts = np.bincount(kept)
+    n_val = np.clip(np.floor(holdout * counts + 0.5), 1, None)
+    n_val = np.where(counts >= 2, np.minimum(n_val, counts - 1), 0)
+    is_val = rank_within_class(kept, seed + 1) < n_val[kept]
+    return np.sort(indices[is_val if part == 'val' else ~is_val])
+
+
+def _tail(path: str, parts: int) -> str:
+    """The last ``parts`` components of a path, '/'-joined."""
+    return '/'.join(path.replace('\\', '/').split('/')[-parts:])
+
+
+def listed_subset(labels: np.ndarray, paths: Sequence[str],
+                  subset_file: str) -> np.ndarray:
+    """The indices of the samples an image list names (TLlib's
+    ``image_list/train_15.txt`` layout: ``path label`` a line).
+
+    A listed path is matched by its class folder and file name (its last two
+    components), else by its file name alone; a listed label must equal the
+    sample's.
+
+    Args:
+        labels (np.ndarray): ``[N]`` labels of the wrapped dataset.
+        paths (Sequence[str]): ``[N]`` image paths of the wrapped dataset.
+        subset_file (str): The list.
+
+    Returns:
+        np.ndarray: Sorted indices.
+
+    Raises:
+        ValueError: A listed image is missing, ambiguous or labelled
+            otherwise, naming the line.
+    """
+    where = ({}, {})  # by the last two components, by the file name
+    for i, path in enumerate(paths):
+        for parts, table in zip((2, 1), where):
+            key = _tail(path, parts)
+            table[key] = -1 if key in table else i  # -1: ambiguous
+    keep = []
+    with open(subset_file) as f:
+        for number, line in enumerate(f, 1):
+            fields = line.split()
+            if not fields:
+                continue
+            index = where[0].get(_tail(fields[0], 2))
+            if index is None or index < 0:
+                index = where[1].get(_tail(fields[0], 1), index)
+            problem = ('is not in the dataset' if index is None else
+                       'names several images' if index < 0 else None)
+            if problem is None and len(fields) > 1 and \
+                    int(fields[1]) != labels[index]:
+                problem = (f'has label {fields[1]} but the dataset labels it '
+                           f'{labels[index]}')
+            if problem:
+                raise ValueError(
+                    f'ClassSubsetDataset: line {number} of subset_file '
+                    f'{subset_file!r} ({fields[0]!r}) {problem} '
+                    '(train_dataloader.dataset.subset_file)')
+            keep.append(index)
+    return np.unique(np.asarray(keep, dtype=np.int64))
+
+
 @DATASETS.register_module()
 class ClassSubsetDataset:
     """Keep a seeded per-class fraction of a dataset (the labelled fraction).
 
-    Every class keeps ``max(1, ceil(ratio * n_c))`` of its ``n_c`` samples, so
-    ``--cfg-options train_dataloader.dataset.ratio=0.15`` sweeps the 15 %
-    setting of the papers' tables. Built lazily like mmpretrain's
+    ``round(ratio * N)`` of the ``N`` samples are kept, spread over the
+    classes in proportion to their sizes, at least one a class (see
+    :func:`per_class_subset`), so ``--cfg-options
+    train_dataloader.dataset.ratio=0.15`` trains on 15 % of the labels, as
+    in the papers' tables; the log states the count kept. Built lazily like mmpretrain's
     ``KFoldDataset``; identical on every rank and run for a given seed.
 
     Args:
         dataset (BaseDataset | dict): The dataset (or its config) to subsample.
-        ratio (float): Share of each class to keep, in (0, 1]. Defaults to 1.
+        ratio (float): Share of the samples to keep, in (0, 1]. Defaults
+            to 1.
         seed (int): Seed of the choice; independent of the training seed so
             seeds of training can vary over a fixed subset. Defaults to 0.
         shots (int, optional): Keep exactly this many samples of every class
             instead of a ratio (K-shot transfer). Defaults to None.
+        subset_file (str, optional): Keep exactly the images this list
+            names (TLlib's ``image_list/train_{15,30,50}.txt``: ``path
+            label`` a line, matched by file name), for results comparable
+            image for image. Relative paths are tried from the working dir,
+            then from the wrapped dataset's ``data_root``. Use with
+            ``ratio=1``. Defaults to None.
+        holdout (float): Share of each class of the kept samples to set
+            aside as a validation split (model selection without the test
+            set), in [0, 1). Defaults to 0 (none).
+        part (str): With ``holdout``, 'train' (the rest, for training) or
+            'val' (the held-out samples). Defaults to 'train'.
         lazy_init (bool): Defer loading the annotations until first use.
             Defaults to False.
 
@@ -84,7 +194,10 @@ class ClassSubsetDataset:
                  ratio: float = 1.0,
                  seed: int = 0,
                  lazy_init: bool = False,
-                 shots: Optional[int] = None) -> None:
+                 shots: Optional[int] = None,
+                 subset_file: Optional[str] = None,
+                 holdout: float = 0.0,
+                 part: str = 'train') -> None:
         if isinstance(ratio, bool) or not isinstance(
                 ratio, (int, float)) or not 0 < ratio <= 1:
             raise ValueError(
@@ -99,7 +212,22 @@ class ClassSubsetDataset:
                 'ClassSubsetDataset: `shots` (train_dataloader.dataset.shots) '
                 f'must be an int >= 1 used with ratio=1, got shots={shots!r}, '
                 f'ratio={ratio!r}')
+        if subset_file is not None and (ratio != 1 or shots is not None):
+            raise ValueError(
+                'ClassSubsetDataset: `subset_file` (train_dataloader.dataset.'
+                'subset_file) names the kept images itself: use it with '
+                f'ratio=1 and no shots, got ratio={ratio!r}, shots={shots!r}')
+        if isinstance(holdout, bool) or not isinstance(
+                holdout, (int, float)) or not 0 <= holdout < 1 or \
+                part not in ('train', 'val'):
+            raise ValueError(
+                'ClassSubsetDataset: `holdout` must be in [0, 1) and `part` '
+                "'train' or 'val' (train_dataloader.dataset.holdout, "
+                f'.part), got holdout={holdout!r}, part={part!r}')
         self.shots = shots
+        self.subset_file = subset_file
+        self.holdout = float(holdout)
+        self.part = part
         if isinstance(dataset, dict):
             self.dataset = DATASETS.build(dataset)
         elif hasattr(dataset, 'get_gt_labels'):
@@ -127,17 +255,41 @@ class ClassSubsetDataset:
         if hasattr(self.dataset, 'full_init'):
             self.dataset.full_init()
         labels = np.asarray(self.dataset.get_gt_labels(), dtype=np.int64)
-        if self.shots is None:
+        if self.subset_file is not None:
+            paths = [
+                self.dataset.get_data_info(i)['img_path']
+                for i in range(len(labels))
+            ]
+            self.indices = listed_subset(labels, paths, self._list_path())
+            how = f'listed in {self.subset_file}'
+        elif self.shots is None:
             self.indices = per_class_subset(labels, self.ratio, self.seed)
+            how = f'ratio={self.ratio}, shots=None, seed={self.seed}'
         else:
             self.indices = per_class_shots(labels, self.shots, self.seed)
+            how = f'ratio={self.ratio}, shots={self.shots}, seed={self.seed}'
+        if self.holdout:
+            self.indices = holdout_part(labels, self.indices, self.holdout,
+                                        self.seed, self.part)
+            how += f'; the {self.part} part of a {self.holdout:g} holdout'
         counts = np.bincount(labels[self.indices])
         MMLogger.get_current_instance().info(
             f'ClassSubsetDataset: kept {len(self.indices)} of {len(labels)} '
-            f'samples (ratio={self.ratio}, shots={self.shots}, '
-            f'seed={self.seed}), '
-            f'{counts.min()}-{counts.max()} per class')
+            f'samples ({how}), {counts.min()}-{counts.max()} per class')
         self._fully_initialized = True
+
+    def _list_path(self) -> str:
+        """``subset_file`` as given, else below the dataset's data root."""
+        path = osp.expanduser(self.subset_file)
+        root = getattr(self.dataset, 'data_root', None) or ''
+        if not osp.isfile(path) and root and osp.isfile(osp.join(root, path)):
+            path = osp.join(root, path)
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'ClassSubsetDataset: train_dataloader.dataset.subset_file='
+                f'{self.subset_file!r} does not exist (nor below data_root '
+                f'{root!r})')
+        return path
 
     @force_full_init
     def __len__(self) -> int:
@@ -170,4 +322,5 @@ class ClassSubsetDataset:
     def __repr__(self) -> str:
         size = len(self) if self._fully_initialized else 'not initialised'
         return (f'ClassSubsetDataset(ratio={self.ratio}, seed={self.seed}, '
-                f'size={size}, dataset={type(self.dataset).__name__})')
+                f'holdout={self.holdout}, part={self.part}, size={size}, '
+                f'dataset={type(self.dataset).__name__})')

@@ -2,4 +2,5 @@
 import mmpretrain.engine  # noqa: F401  (parent registry must be populated)
 
 from .hooks import *  # noqa: F401,F403
+from .optimizers import *  # noqa: F401,F403
 from .runner import *  # noqa: F401,F403

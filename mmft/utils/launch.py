@@ -13,6 +13,31 @@ from mmengine.config import Config
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
+def config_name(config: str) -> str:
+    """A config's name for its work dir: its path below the nearest folder
+    named ``configs`` above it, without ``.py`` (``configs/cotuning/
+    r50_cub.py`` gives 'cotuning/r50_cub', so methods never share a work
+    dir), else its file name without ``.py``.
+
+    Args:
+        config (str): Path of the config file.
+
+    Returns:
+        str: The name, with '/' between folders.
+    """
+    path = osp.splitext(osp.abspath(config))[0]
+    parts = path.split(os.sep)
+    if 'configs' in parts[:-1]:
+        below = len(parts) - 1 - parts[::-1].index('configs')
+        return '/'.join(parts[below + 1:])
+    return parts[-1]
+
+
+def default_work_dir(config: str) -> str:
+    """``./work_dirs/<config name>`` (see :func:`config_name`)."""
+    return osp.join('./work_dirs', *config_name(config).split('/'))
+
+
 def _data_roots(cfg, path: str) -> Iterator[Tuple[str, str]]:
     """Yield ``(config key, data_root)`` of every dataset config below."""
     if isinstance(cfg, dict):
@@ -97,21 +122,23 @@ def set_dataloader_defaults(cfg: Config, fields=DATALOADERS,
 
 def setup_cpu_distributed(cfg: Config) -> None:
     """Let ``--launcher pytorch`` and ``--launcher slurm`` run on CPU
-    processes with gloo.
+    processes with gloo, and Slurm jobs start without a shell.
 
-    mmengine's ``init_dist`` calls ``torch.cuda.set_device``, which fails
-    without a GPU. Where no GPU is present we start the gloo process group
-    ourselves (mmengine then skips its own) and wrap the model in DDP without
-    device ids. Under Slurm the rank, world size and master address come from
+    Under Slurm the rank, world size and master address come from
     ``SLURM_PROCID``, ``SLURM_NTASKS`` and the first host of
-    ``SLURM_NODELIST`` (``MASTER_ADDR``/``MASTER_PORT`` override them), as in
-    mmengine. On GPU machines nothing changes.
+    ``SLURM_NODELIST``, parsed in Python (``MASTER_ADDR``/``MASTER_PORT``
+    override them); the launcher then continues as ``'pytorch'`` (env://),
+    because mmengine's own Slurm start runs ``scontrol`` through a shell on
+    the node list. mmengine's ``init_dist`` calls ``torch.cuda.set_device``,
+    which fails without a GPU: where no GPU is present we start the gloo
+    process group ourselves (mmengine then skips its own) and wrap the model
+    in DDP without device ids. On GPU machines mmengine starts NCCL.
     """
-    if cfg.get('launcher') not in ('pytorch', 'slurm') or \
-            torch.cuda.is_available():
-        return
-    if cfg.launcher == 'slurm':
+    if cfg.get('launcher') == 'slurm':
         _slurm_env()
+        cfg.launcher = 'pytorch'
+    if cfg.get('launcher') != 'pytorch' or torch.cuda.is_available():
+        return
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
     wrapper = cfg.get('model_wrapper_cfg') or dict(

@@ -1,6 +1,4 @@
 """ClassSubsetDataset: per-class, seeded, nested, at least one per class."""
-import math
-
 import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
@@ -12,20 +10,48 @@ from tests.helpers import make_dataset
 LABELS = np.repeat(np.arange(5), [30, 10, 3, 1, 7])
 
 
-@pytest.mark.parametrize('ratio', [0.15, 0.3, 0.5, 1.0])
-def test_counts_per_class(ratio):
+@pytest.mark.parametrize('ratio,expected', [
+    # round(0.15 * 51) = 8: one a class, then by (rank + 0.5) / n_c
+    (0.15, [4, 1, 1, 1, 1]),
+    # 15 = round(15.3): quotas 9, 3, 0.9, 0.3, 2.1; one a class comes first
+    (0.3, [8, 3, 1, 1, 2]),
+    (0.5, [15, 5, 1, 1, 4]),  # 26 = round(25.5): quotas 15, 5, 1.5, .5, 3.5
+    (1.0, [30, 10, 3, 1, 7]),
+])
+def test_counts_per_class(ratio, expected):
     idx = per_class_subset(LABELS, ratio, seed=0)
     counts = np.bincount(LABELS[idx], minlength=5)
-    expected = [max(1, math.ceil(round(ratio * n, 9)))
-                for n in np.bincount(LABELS)]
     assert counts.tolist() == expected
-    assert (counts >= 1).all()
     assert len(set(idx.tolist())) == len(idx) and (np.diff(idx) > 0).all()
+
+
+@pytest.mark.parametrize('sizes,ratio,kept', [
+    ([13] * 18, 0.15, 35),  # 234 images: 15 % is 35 (ceil a class kept 36)
+    ([30] * 194 + [29] * 6, 0.15, 899),  # CUB's 5,994: not ceil's 1,000
+    ([30] * 194 + [29] * 6, 0.3, 1798),
+])
+def test_the_total_is_the_nearest_integer(sizes, ratio, kept):
+    labels = np.repeat(np.arange(len(sizes)), sizes)
+    counts = np.bincount(labels[per_class_subset(labels, ratio, seed=2)])
+    assert counts.sum() == kept
+    quota = ratio * np.asarray(sizes)
+    assert (np.abs(counts - quota) < 1).all()  # proportional to the sizes
 
 
 def test_exact_fractions_are_not_rounded_up():
     labels = np.repeat(np.arange(2), 10)
     assert len(per_class_subset(labels, 0.3, seed=0)) == 6
+
+
+def test_every_fraction_nests_in_every_larger_one():
+    labels = np.random.default_rng(1).integers(0, 37, 3680)
+    for seed in range(3):
+        kept = set()
+        for ratio in (0.01, 0.05, 0.1, 0.125, 0.15, 0.3, 0.5, 0.75, 1.0):
+            now = set(per_class_subset(labels, ratio, seed).tolist())
+            assert kept <= now, (seed, ratio)
+            assert len(now) == max(37, round(ratio * 3680))
+            kept = now
 
 
 def test_seeded_deterministic_nested():
@@ -88,3 +114,29 @@ def test_k_shot_subsets_hold_exactly_k_per_class():
     from mmft.datasets import ClassSubsetDataset
     with pytest.raises(ValueError, match='train_dataloader.dataset.shots'):
         ClassSubsetDataset(dataset=dict(), ratio=0.5, shots=2)
+
+
+def test_a_tllib_image_list_keeps_exactly_its_images(tmp_path):
+    root = make_dataset(str(tmp_path / 'data'), train=(5, 4, 3))
+    listed = ['class0/3.png 0', 'class2/0.png 2', 'class1/1.png 1']
+    (tmp_path / 'data' / 'train_15.txt').write_text(
+        ''.join(f'train/{line}\n' for line in listed))
+    init_default_scope('mmft')
+    inner = dict(type='CustomDataset', data_root=root, data_prefix='train',
+                 pipeline=[])
+    sub = DATASETS.build(dict(type='ClassSubsetDataset', dataset=inner,
+                              subset_file='train_15.txt'))
+    paths = sorted(sub.get_data_info(i)['img_path'][len(root) + 7:]
+                   for i in range(len(sub)))
+    assert paths == ['class0/3.png', 'class1/1.png', 'class2/0.png']
+    assert sorted(sub.get_gt_labels().tolist()) == [0, 1, 2]
+
+    (tmp_path / 'bad.txt').write_text('train/class0/3.png 0\n'
+                                      'train/class1/0.png 2\n')
+    with pytest.raises(ValueError, match=r"line 2 .*'train/class1/0.png'\) "
+                       'has label 2 but the dataset labels it 1'):
+        DATASETS.build(dict(type='ClassSubsetDataset', dataset=inner,
+                            subset_file=str(tmp_path / 'bad.txt')))
+    with pytest.raises(ValueError, match='use it with ratio=1'):
+        DATASETS.build(dict(type='ClassSubsetDataset', dataset=inner,
+                            ratio=0.5, subset_file='train_15.txt'))

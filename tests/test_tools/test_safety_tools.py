@@ -1,7 +1,6 @@
 """The tools refuse what could run code or mix runs up, in this process."""
 import os
 import os.path as osp
-import runpy
 import subprocess
 import sys
 
@@ -9,19 +8,11 @@ import pytest
 
 from mmft.utils import UnsafeCheckpointError
 from mmft.utils.work_dir import WorkDirBusyError
-from tests.helpers import ROOT, load, payload_checkpoint, tool_options
+from tests.helpers import ROOT, load, payload_checkpoint
+from tests.helpers import run_in_process as run
+from tests.helpers import tool_options
 
 CONFIG = osp.join(ROOT, 'tests', 'configs', 'tiny_cotuning.py')
-
-
-def run(script: str, *argv: str) -> None:
-    """``python tools/SCRIPT ARGV`` in this process."""
-    old = sys.argv
-    sys.argv = [script, *argv]
-    try:
-        runpy.run_path(osp.join(ROOT, 'tools', script), run_name='__main__')
-    finally:
-        sys.argv = old
 
 
 @pytest.fixture

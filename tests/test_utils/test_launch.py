@@ -59,3 +59,27 @@ def test_master_addr_wins(monkeypatch):
           SLURM_NODELIST='n1;touch x', MASTER_ADDR='10.0.0.1')
     _slurm_env()
     assert os.environ['MASTER_ADDR'] == '10.0.0.1'
+
+
+def test_slurm_on_gpus_starts_through_env_not_mmengines_shell(monkeypatch):
+    """mmengine's Slurm start runs `scontrol` through a shell: on GPU nodes
+    the launcher becomes 'pytorch' with the environment set in Python."""
+    import subprocess
+
+    import torch
+    from mmengine.config import Config
+
+    from mmft.utils.launch import setup_cpu_distributed
+
+    def no_shell(*args, **kwargs):
+        raise AssertionError('a shell was started')
+
+    monkeypatch.setattr(subprocess, 'getoutput', no_shell)
+    monkeypatch.setattr(subprocess, 'run', no_shell)
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    slurm(monkeypatch, SLURM_PROCID='3', SLURM_NTASKS='8',
+          SLURM_LOCALID='3', SLURM_NODELIST='gpu[12-13]')
+    cfg = Config(dict(launcher='slurm'))
+    setup_cpu_distributed(cfg)
+    assert cfg.launcher == 'pytorch'
+    assert (os.environ['RANK'], os.environ['MASTER_ADDR']) == ('3', 'gpu12')

@@ -35,7 +35,10 @@ def test_a_moved_work_dir_resumes(tmp_path, absolute):
     assert found == str(tmp_path / 'new' / 'iter_6.pth')
 
 
-def test_a_truncated_newest_falls_back_and_says_why(tmp_path, capsys):
+def test_a_truncated_newest_falls_back_and_says_why(tmp_path, monkeypatch):
+    said = []
+    monkeypatch.setattr('mmft.utils.resume.print_log',
+                        lambda msg, **kwargs: said.append(msg))
     work = write_run(str(tmp_path / 'w'))
     newest = os.path.join(work, 'iter_6.pth')
     data = open(newest, 'rb').read()
@@ -43,9 +46,9 @@ def test_a_truncated_newest_falls_back_and_says_why(tmp_path, capsys):
         f.write(data[:len(data) // 3])
     found = latest_loadable_checkpoint(work)
     assert found == os.path.join(work, 'iter_4.pth')
-    out = capsys.readouterr().out
-    assert f'skipped {newest}' in out and 'truncated' in out
-    assert 'continuing from' in out
+    assert said[0].startswith(f'--resume: skipped {newest}: ')
+    assert 'truncated' in said[0]
+    assert said[1] == f'--resume: continuing from {found}'
 
 
 def test_nothing_loadable_is_an_error_naming_each_file(tmp_path):

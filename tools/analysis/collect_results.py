@@ -1,11 +1,17 @@
 """Collect a sweep's runs into one table: mean and std over seeds.
 
-Reads ``WORK_ROOT/<method>/ratio<r>_seed<s>/test_metrics.json`` (what
-``tools/sweep.py`` writes) and prints, in the layout of the papers' tables,
-one row a method and one column a labelled fraction, each cell the mean and
-standard deviation of the metric over the seeds (``n`` runs). Writes
-``results.md`` and ``results.csv`` (one line a cell, with every seed's
-value) beside the runs.
+Reads what ``tools/sweep.py`` writes in every run dir
+``WORK_ROOT/<method>/ratio<r>_seed<s>[_holdout<h>]`` (``<method>`` is the
+config's path below ``configs/``, e.g. ``cotuning/r50_cub``):
+``test_last.json`` (the last checkpoint's test metrics),
+``test_selected.json`` (the checkpoint that model selection chose) and
+``selection.json`` (the protocol that chose it: TLlib's test split or a
+training holdout). Prints, in the layout of the papers' tables, one row a
+method and selection protocol, and for each labelled fraction two columns,
+the last and the selected checkpoint, each cell the mean and standard
+deviation of the metric over the seeds (``n`` runs). Writes ``results.md``
+and ``results.csv`` (one line a cell, with every seed's value) beside the
+runs.
 
 Usage::
 
@@ -23,35 +29,52 @@ from typing import Dict, List, Optional, Tuple
 
 from mmft.utils import atomic_write_text
 
-CELL = re.compile(r'^(?:ratio(?P<ratio>[0-9.e-]+)_)?seed(?P<seed>\d+)$')
-Cells = Dict[Tuple[str, Optional[float]], Dict[int, float]]
+CELL = re.compile(r'^(?:ratio(?P<ratio>[0-9.e-]+)_)?seed(?P<seed>\d+)'
+                  r'(?:_holdout[0-9.e-]+)?$')
+WHICH = ('last', 'selected')
+# {(method, protocol): {(ratio, which): {seed: value}}}
+Column = Tuple[Optional[float], str]
+Cells = Dict[Tuple[str, str], Dict[Column, Dict[int, float]]]
+
+
+def _read(path: str, metric: Optional[str]) -> Tuple[float, str]:
+    with open(path) as f:
+        metrics = json.load(f)
+    if metric is None:
+        metric = 'accuracy/top1' if 'accuracy/top1' in metrics else \
+            sorted(metrics)[0]
+    if metric not in metrics:
+        raise KeyError(f'{path} has no {metric!r} (it has '
+                       f'{sorted(metrics)}): pass --metric')
+    return float(metrics[metric]), metric
 
 
 def collect(work_root: str, metric: Optional[str]) -> Tuple[Cells, str]:
-    """``{(method, ratio): {seed: value}}`` and the metric's name."""
-    cells: Cells = defaultdict(dict)
-    files = sorted(glob.glob(osp.join(work_root, '*', '*',
-                                      'test_metrics.json')))
+    """The runs' test metrics by method and protocol, fraction and
+    checkpoint, and seed; and the metric's name."""
+    cells: Cells = defaultdict(lambda: defaultdict(dict))
+    files = sorted(glob.glob(osp.join(glob.escape(work_root), '**',
+                                      'selection.json'), recursive=True))
     for path in files:
-        run = osp.basename(osp.dirname(path))
-        match = CELL.match(run)
-        if match is None:
+        run = osp.dirname(path)
+        match = CELL.match(osp.basename(run))
+        method = osp.relpath(osp.dirname(run), work_root).replace(
+            osp.sep, '/')
+        if match is None or method == '.':
             continue
         with open(path) as f:
-            metrics = json.load(f)
-        if metric is None:
-            metric = 'accuracy/top1' if 'accuracy/top1' in metrics else \
-                sorted(metrics)[0]
-        if metric not in metrics:
-            raise KeyError(f'{path} has no {metric!r} (it has '
-                           f'{sorted(metrics)}): pass --metric')
-        ratio = match['ratio']
-        method = osp.basename(osp.dirname(osp.dirname(path)))
-        cells[(method, None if ratio is None else float(ratio))][int(
-            match['seed'])] = float(metrics[metric])
+            protocol = json.load(f)['protocol']
+        ratio = None if match['ratio'] is None else float(match['ratio'])
+        for which in WHICH:
+            result = osp.join(run, f'test_{which}.json')
+            if osp.isfile(result):
+                value, metric = _read(result, metric)
+                cells[(method, protocol)][(ratio, which)][int(
+                    match['seed'])] = value
     if not cells:
-        raise FileNotFoundError(f'no <method>/ratio<r>_seed<s>/'
-                                f'test_metrics.json under {work_root!r}')
+        raise FileNotFoundError(
+            'no <method>/ratio<r>_seed<s>/selection.json (tools/sweep.py) '
+            f'under {work_root!r}')
     return cells, metric
 
 
@@ -61,39 +84,50 @@ def mean_std(values: List[float]) -> Tuple[float, float]:
     return statistics.fmean(values), std
 
 
+def _ratios(cells: Cells) -> List[Optional[float]]:
+    found = {r for row in cells.values() for r, _ in row}
+    return sorted(found, key=lambda r: (r is None, r))
+
+
 def markdown(cells: Cells, metric: str) -> str:
-    """Methods x fractions, ``mean ± std (n)``."""
-    methods = sorted({m for m, _ in cells})
-    ratios = sorted({r for _, r in cells}, key=lambda r: (r is None, r))
-    head = ['method'] + ['configured fraction' if r is None else f'{r:.0%}'
-                         for r in ratios]
-    lines = [f'{metric}, mean ± std over seeds (runs)', '',
+    """Methods x fractions x (last, selected), ``mean ± std (n)``."""
+    head = ['method', 'best checkpoint selected on']
+    columns = [(r, w) for r in _ratios(cells) for w in WHICH]
+    for ratio, which in columns:
+        share = 'configured fraction' if ratio is None else f'{ratio:.0%}'
+        head.append(f'{share}, {which}')
+    lines = [f'{metric} on the test set, mean ± std over seeds (runs)', '',
              '| ' + ' | '.join(head) + ' |',
              '|' + '---|' * len(head)]
-    for method in methods:
-        row = [method]
-        for ratio in ratios:
-            values = list(cells.get((method, ratio), {}).values())
+    for (method, protocol), row in sorted(cells.items()):
+        line = [method, protocol]
+        for column in columns:
+            values = list(row.get(column, {}).values())
             if values:
                 mean, std = mean_std(values)
-                row.append(f'{mean:.2f} ± {std:.2f} ({len(values)})')
+                line.append(f'{mean:.2f} ± {std:.2f} ({len(values)})')
             else:
-                row.append('')
-        lines.append('| ' + ' | '.join(row) + ' |')
+                line.append('')
+        lines.append('| ' + ' | '.join(line) + ' |')
     return '\n'.join(lines) + '\n'
 
 
 def csv(cells: Cells) -> str:
-    """One line a cell: method, ratio, n, mean, std, the seeds' values."""
-    lines = ['method,ratio,n,mean,std,values']
-    for (method, ratio), by_seed in sorted(
-            cells.items(), key=lambda c: (c[0][0], c[0][1] is None,
-                                          c[0][1])):
-        values = [by_seed[s] for s in sorted(by_seed)]
-        mean, std = mean_std(values)
-        lines.append(f'{method},{"" if ratio is None else ratio},'
-                     f'{len(values)},{mean:.4f},{std:.4f},'
-                     + ' '.join(f'{v:.4f}' for v in values))
+    """One line a cell: method, protocol, ratio, checkpoint, n, mean, std,
+    the seeds' values."""
+    lines = ['method,selection,ratio,checkpoint,n,mean,std,values']
+    for (method, protocol), row in sorted(cells.items()):
+        for ratio in _ratios(cells):
+            for which in WHICH:
+                by_seed = row.get((ratio, which))
+                if not by_seed:
+                    continue
+                values = [by_seed[s] for s in sorted(by_seed)]
+                mean, std = mean_std(values)
+                lines.append(
+                    f'{method},{protocol},{"" if ratio is None else ratio},'
+                    f'{which},{len(values)},{mean:.4f},{std:.4f},' +
+                    ' '.join(f'{v:.4f}' for v in values))
     return '\n'.join(lines) + '\n'
 
 

@@ -8,8 +8,8 @@ and, on a second axis, the validation metrics it finds (``--metrics``).
 
 Usage::
 
-    python tools/analysis/plot_loss.py work_dirs/r50_cub --out loss.png
-    python tools/analysis/plot_loss.py work_dirs/r50_cub --keys loss loss_cce
+    python tools/analysis/plot_loss.py work_dirs/cotuning/r50_cub --out loss.png
+    python tools/analysis/plot_loss.py work_dirs/cotuning/r50_cub --keys loss loss_cce
 """
 import argparse
 import glob

@@ -12,8 +12,8 @@ relationship has 1000 columns.
 Usage::
 
     python tools/analysis/show_relationship.py \
-        work_dirs/r50_cub/iter_9000.pth --topk 5 \
-        --out-dir work_dirs/r50_cub/relationship
+        work_dirs/cotuning/r50_cub/iter_9000.pth --topk 5 \
+        --out-dir work_dirs/cotuning/r50_cub/relationship
 """
 import argparse
 import os.path as osp

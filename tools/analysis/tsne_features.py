@@ -24,17 +24,9 @@ from mmengine.runner import Runner
 from mmengine.utils import ProgressBar
 
 from mmft.registry import MODELS
-from mmft.utils import safe_checkpoint_loading
+from mmft.utils import innermost_dataset, safe_checkpoint_loading
 
 
-def innermost(cfg: dict) -> dict:
-    """The dataset config under subset wrappers."""
-    while 'pipeline' not in cfg and 'dataset' in cfg:
-        cfg = cfg['dataset']
-    return cfg
-
-
-@torch.no_grad()
 def features(model, dataset_cfg: dict,
              batch_size: int) -> Tuple[torch.Tensor, torch.Tensor]:
     """GAP backbone features and labels of a whole dataset, in order."""
@@ -85,8 +77,8 @@ def main() -> None:
     init_default_scope(cfg.get('default_scope', 'mmft'))
     data_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
     if args.split == 'train':
-        pipeline = innermost(data_cfg)['pipeline']
-        data_cfg = copy.deepcopy(innermost(cfg.train_dataloader.dataset))
+        pipeline = innermost_dataset(data_cfg)['pipeline']
+        data_cfg = copy.deepcopy(innermost_dataset(cfg.train_dataloader.dataset))
         data_cfg['pipeline'] = pipeline
     names = args.names or [osp.basename(c) for c in args.checkpoints]
     fig, axes = plt.subplots(1, len(args.checkpoints),

@@ -13,7 +13,7 @@
 Usage::
 
     python tools/analysis/uft_evaluate.py \
-        work_dirs/mocov2_r50_pets_sdr_mix/epoch_200.pth \
+        work_dirs/uft/r50_mocov2_pets_sdr_mix/epoch_200.pth \
         --features configs/uft/eval/r50_pets_retrieval_clustering.py \
         --fewshot configs/uft/fewshot/r50_pets_kshot.py \
         --shots 1 2 4 8 --trials 3 --work-dir work_dirs/eval_pets

@@ -1,4 +1,5 @@
 from .category_relationship_hook import CategoryRelationshipHook
+from .channels_last_hook import ChannelsLastHook
 from .class_consistency_hook import ClassConsistencyHook
 from .finite_loss_hook import FiniteLossHook
 from .finite_state_hook import FiniteStateHook
@@ -8,7 +9,7 @@ from .safe_checkpoint_hook import SafeCheckpointHook
 from .safe_loading_hook import SafeLoadingHook
 
 __all__ = [
-    'CategoryRelationshipHook', 'ClassConsistencyHook', 'FiniteLossHook',
-    'FiniteStateHook', 'MomentumEncoderHook', 'ProgressBarHook',
-    'SafeCheckpointHook', 'SafeLoadingHook'
+    'CategoryRelationshipHook', 'ChannelsLastHook', 'ClassConsistencyHook',
+    'FiniteLossHook', 'FiniteStateHook', 'MomentumEncoderHook',
+    'ProgressBarHook', 'SafeCheckpointHook', 'SafeLoadingHook'
 ]

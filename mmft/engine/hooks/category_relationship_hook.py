@@ -15,18 +15,11 @@ from mmft.models.heads import CoTuningHead
 from mmft.models.utils import (accumulate_source_probs, direct_relationship,
                                reverse_relationship, validate_relationship)
 from mmft.registry import HOOKS
-from mmft.utils import (atomic_save, find_modules, load_checkpoint_file,
-                        unwrap_model)
+from mmft.utils import (atomic_save, find_modules, innermost_dataset,
+                        load_checkpoint_file, unwrap_model)
 
 # Temperature that matches the official code's calibration constant.
 OFFICIAL_TEMPERATURE = 1 / 0.8840456604957581
-
-
-def innermost_dataset(cfg: dict) -> dict:
-    """Follow ``dataset`` keys of wrapper configs to the one with a pipeline."""
-    while 'pipeline' not in cfg and isinstance(cfg.get('dataset'), dict):
-        cfg = cfg['dataset']
-    return cfg
 
 
 def innermost_dataset_object(dataset):

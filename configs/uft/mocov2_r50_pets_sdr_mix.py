@@ -1,5 +1,0 @@
-# UFT: source replay + CutMix-mixed queries (lambda ~ Beta(1, 1), one mixed
-# query per sample with a permuted partner, clean queries kept).
-_base_ = ['./mocov2_r50_pets_sdr.py']
-model = dict(
-    mix=dict(_delete_=True, type='cutmix', alpha=1.0, pairing='batch_perm'))

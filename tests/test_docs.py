@@ -1,0 +1,98 @@
+"""Every command in README.md and the configs' READMEs names files that
+exist and parses; train commands build their config and never share a work
+dir across configs; sweep commands run with --dry-run."""
+import contextlib
+import glob
+import io
+import os.path as osp
+import re
+import shlex
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from tests.helpers import ROOT, run_in_process
+from tests.test_tools.test_converters import load_tool
+
+DOCS = ['README.md', 'configs/README.md'] + sorted(
+    osp.relpath(p, ROOT)
+    for p in glob.glob(osp.join(ROOT, 'configs', '*', 'README.md')))
+
+
+def shell_commands(doc: str) -> list:
+    """The commands of a Markdown file's ``shell`` blocks, as argv lists
+    (continuations joined, comments and ``VAR=value`` prefixes dropped)."""
+    text = open(osp.join(ROOT, doc)).read()
+    commands = []
+    for block in re.findall(r'```shell\n(.*?)```', text, re.S):
+        for line in block.replace('\\\n', ' ').splitlines():
+            argv = shlex.split(line, comments=True)
+            while argv and re.match(r'^[A-Z_]+=', argv[0]):
+                argv.pop(0)
+            if argv:
+                commands.append(argv)
+    return commands
+
+
+COMMANDS = [(doc, argv) for doc in DOCS for argv in shell_commands(doc)]
+
+
+def test_the_docs_have_commands():
+    scripts = {argv[1] for _, argv in COMMANDS}
+    assert {'tools/train.py', 'tools/test.py', 'tools/sweep.py',
+            'tools/dist_train.sh'} <= scripts
+
+
+@pytest.mark.parametrize('doc,argv', COMMANDS,
+                         ids=[f'{d}:{" ".join(a)[:60]}' for d, a in COMMANDS])
+def test_command_names_existing_files(doc, argv):
+    assert argv[0] in ('python', 'bash'), argv
+    assert osp.isfile(osp.join(ROOT, argv[1])), f'{doc}: {argv[1]} missing'
+    for arg in argv[2:]:
+        for path in re.findall(r'(configs/\S+\.py)', arg):
+            assert osp.isfile(osp.join(ROOT, path)), f'{doc}: {path}'
+
+
+def parsed(script: str, argv: list) -> Config:
+    """The config a tools/train.py or tools/test.py command would run."""
+    tool = load_tool(f'../{osp.splitext(osp.basename(script))[0]}')
+    old = sys.argv
+    sys.argv = [script, *argv]
+    try:
+        args = tool.parse_args()
+    finally:
+        sys.argv = old
+    config = osp.join(ROOT, args.config)
+    cfg = tool.merge_args(Config.fromfile(config), args)
+    return cfg
+
+
+def test_train_and_test_commands_build_and_never_collide():
+    work_dirs = {}
+    for doc, argv in COMMANDS:
+        if argv[1] not in ('tools/train.py', 'tools/test.py'):
+            continue
+        cfg = parsed(argv[1], argv[2:])
+        assert cfg.model, (doc, argv)
+        if argv[1] == 'tools/train.py':
+            owner = work_dirs.setdefault(cfg.work_dir, argv[2])
+            assert owner == argv[2], \
+                f'{doc}: {argv[2]} and {owner} train into {cfg.work_dir}'
+    assert len(work_dirs) >= 4
+
+
+@pytest.mark.parametrize(
+    'argv', [a for _, a in COMMANDS if a[1] == 'tools/sweep.py'])
+def test_sweep_commands_dry_run_into_distinct_dirs(argv):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        run_in_process('sweep.py', *argv[2:], '--dry-run')
+    trains = [line for line in out.getvalue().splitlines()
+              if 'tools/dist_train.sh' in line or 'tools/train.py' in line]
+    configs = [a for a in argv if a.endswith('.py') and 'configs/' in a]
+    ratios = argv[argv.index('--ratios') + 1:argv.index('--seeds')]
+    seeds = argv[argv.index('--seeds') + 1:argv.index('--work-root')]
+    assert len(trains) == len(configs) * len(ratios) * len(seeds)
+    dirs = {re.search(r'--work-dir (\S+)', t).group(1) for t in trains}
+    assert len(dirs) == len(trains)
