@@ -43,7 +43,7 @@ def test_uft_train_resume_then_evaluate(tmp_path):
     out = run_tool(python(), 'tools/analysis/uft_evaluate.py',
                    osp.join(work, 'epoch_3.pth'), '--features',
                    str(features), '--fewshot', 'tests/configs/tiny_fewshot.py',
-                   '--shots', '2', '--trials', '2', '--work-dir',
+                   '--shots', '2', '--trials', '1', '--work-dir',
                    str(tmp_path / 'eval'), '--out', table, '--cfg-options',
                    f'train_dataloader.dataset.dataset.data_root={root}',
                    f'val_dataloader.dataset.data_root={root}',
@@ -58,8 +58,8 @@ def test_uft_train_resume_then_evaluate(tmp_path):
     assert all(0 <= v <= 100 for v in values.values())
     # the K-shot runs drew exactly K a class, seeded by the trial
     logs = ''.join(open(p).read() for p in glob.glob(str(
-        tmp_path / 'eval' / '2shot_trial1' / '*' / '*.log')))
-    assert 'kept 6 of 21 samples (ratio=1.0, shots=2, seed=1)' in logs
+        tmp_path / 'eval' / '2shot_trial0' / '*' / '*.log')))
+    assert 'kept 6 of 21 samples (ratio=1.0, shots=2, seed=0)' in logs
 
     figure = str(tmp_path / 'tsne.png')
     run_tool(python(), 'tools/analysis/tsne_features.py',

@@ -27,6 +27,7 @@ from mmft.registry import MODELS
 from mmft.utils import innermost_dataset, safe_checkpoint_loading
 
 
+@torch.no_grad()
 def features(model, dataset_cfg: dict,
              batch_size: int) -> Tuple[torch.Tensor, torch.Tensor]:
     """GAP backbone features and labels of a whole dataset, in order."""
@@ -78,7 +79,8 @@ def main() -> None:
     data_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
     if args.split == 'train':
         pipeline = innermost_dataset(data_cfg)['pipeline']
-        data_cfg = copy.deepcopy(innermost_dataset(cfg.train_dataloader.dataset))
+        data_cfg = copy.deepcopy(
+            innermost_dataset(cfg.train_dataloader.dataset))
         data_cfg['pipeline'] = pipeline
     names = args.names or [osp.basename(c) for c in args.checkpoints]
     fig, axes = plt.subplots(1, len(args.checkpoints),
