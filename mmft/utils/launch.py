@@ -3,12 +3,13 @@ import argparse
 import contextlib
 import os
 import os.path as osp
-import re
 from typing import Iterator, Sequence, Tuple
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+
+from .slurm import slurm_env
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -135,7 +136,7 @@ def setup_cpu_distributed(cfg: Config) -> None:
     in DDP without device ids. On GPU machines mmengine starts NCCL.
     """
     if cfg.get('launcher') == 'slurm':
-        _slurm_env()
+        slurm_env()
         cfg.launcher = 'pytorch'
     if cfg.get('launcher') != 'pytorch' or torch.cuda.is_available():
         return
@@ -146,67 +147,6 @@ def setup_cpu_distributed(cfg: Config) -> None:
     wrapper.update(device_ids=None, broadcast_buffers=False)
     cfg.model_wrapper_cfg = wrapper
     os.environ.setdefault('LOCAL_RANK', '0')
-
-
-_HOST_PART = re.compile(r'[A-Za-z0-9._-]+|\[(\d+)(?:-\d+)?(?:,\d+(?:-\d+)?)*\]')
-
-
-def first_slurm_host(nodelist: str) -> str:
-    """The first host of a Slurm host list, parsed without a shell.
-
-    ``'node1'`` gives 'node1', ``'gpu[03-05,9],cpu1'`` gives 'gpu03' (the
-    zero padding kept), ``'rack[1-2]-n[01-04]'`` gives 'rack1-n01'.
-
-    Args:
-        nodelist (str): ``SLURM_NODELIST``.
-
-    Returns:
-        str: The first host name.
-
-    Raises:
-        ValueError: ``nodelist`` is not a Slurm host list.
-    """
-    first = re.match(r'(?:[^,\[]|\[[^\]]*\])*', nodelist).group(0)
-    host, pos = '', 0
-    while pos < len(first):
-        match = _HOST_PART.match(first, pos)
-        if match is None:
-            break
-        host += match.group(1) if match.group(1) is not None else \
-            match.group(0)
-        pos = match.end()
-    rest = nodelist[len(first):]
-    if not first or pos != len(first) or host.startswith(('-', '.')) or \
-            (rest and not rest.startswith(',')):
-        raise ValueError(
-            f'SLURM_NODELIST={nodelist!r} is not a Slurm host list (e.g. '
-            "'node[01-04],gpu7'); set MASTER_ADDR to the first node's "
-            'address')
-    return host
-
-
-def _slurm_env() -> None:
-    """torch.distributed's environment from Slurm's (one task a process)."""
-    for slurm, name in (('SLURM_PROCID', 'RANK'),
-                        ('SLURM_NTASKS', 'WORLD_SIZE')):
-        if slurm not in os.environ:
-            raise RuntimeError(f'--launcher slurm needs {slurm}: start the '
-                               'job with srun (tools/slurm_train.sh)')
-        os.environ[name] = os.environ[slurm]
-    os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
-    if 'MASTER_ADDR' not in os.environ:
-        nodes = os.environ.get('SLURM_NODELIST',
-                               os.environ.get('SLURM_JOB_NODELIST'))
-        if nodes:
-            os.environ['MASTER_ADDR'] = first_slurm_host(nodes)
-        elif os.environ['WORLD_SIZE'] == '1':
-            os.environ['MASTER_ADDR'] = '127.0.0.1'
-        else:
-            raise RuntimeError(
-                '--launcher slurm: neither MASTER_ADDR nor SLURM_NODELIST is '
-                'set, so the tasks cannot find each other: set MASTER_ADDR '
-                'to the address of the first node')
-    os.environ.setdefault('MASTER_PORT', '29500')
 
 
 @contextlib.contextmanager

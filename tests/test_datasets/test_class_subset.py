@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
 
-from mmft.datasets.class_subset_dataset import per_class_subset
+from mmft.datasets.subset_choice import per_class_subset
 from mmft.registry import DATASETS
 from tests.helpers import make_dataset
 
@@ -102,7 +102,7 @@ def test_wraps_an_mmpretrain_dataset(tmp_path):
 
 def test_k_shot_subsets_hold_exactly_k_per_class():
     labels = np.repeat(np.arange(4), [9, 12, 8, 10])
-    from mmft.datasets.class_subset_dataset import per_class_shots
+    from mmft.datasets.subset_choice import per_class_shots
     for k in (1, 2, 4, 8):
         kept = per_class_shots(labels, k, seed=3)
         assert np.bincount(labels[kept]).tolist() == [k] * 4

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from mmft.utils.launch import _slurm_env, first_slurm_host
+from mmft.utils.slurm import first_slurm_host, slurm_env
 
 
 @pytest.mark.parametrize('nodelist,host', [
@@ -39,7 +39,7 @@ def slurm(monkeypatch, **env):
 def test_environment_from_slurm(monkeypatch):
     slurm(monkeypatch, SLURM_PROCID='1', SLURM_NTASKS='4', SLURM_LOCALID='1',
           SLURM_NODELIST='gpu[07-08]')
-    _slurm_env()
+    slurm_env()
     assert [os.environ[k] for k in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK',
                                     'MASTER_ADDR', 'MASTER_PORT')] == \
         ['1', '4', '1', 'gpu07', '29500']
@@ -48,16 +48,16 @@ def test_environment_from_slurm(monkeypatch):
 def test_no_address_for_several_tasks_fails_at_once(monkeypatch):
     slurm(monkeypatch, SLURM_PROCID='0', SLURM_NTASKS='2')
     with pytest.raises(RuntimeError, match='set MASTER_ADDR'):
-        _slurm_env()
+        slurm_env()
     slurm(monkeypatch, SLURM_PROCID='0', SLURM_NTASKS='1')
-    _slurm_env()
+    slurm_env()
     assert os.environ['MASTER_ADDR'] == '127.0.0.1'
 
 
 def test_master_addr_wins(monkeypatch):
     slurm(monkeypatch, SLURM_PROCID='0', SLURM_NTASKS='2',
           SLURM_NODELIST='n1;touch x', MASTER_ADDR='10.0.0.1')
-    _slurm_env()
+    slurm_env()
     assert os.environ['MASTER_ADDR'] == '10.0.0.1'
 
 

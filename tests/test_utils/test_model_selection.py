@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from mmengine.runner import Runner
 
-from mmft.datasets.class_subset_dataset import holdout_part
+from mmft.datasets.subset_choice import holdout_part
 from mmft.utils import validate_on_train_holdout
 from tests.helpers import tiny_cfg
 
