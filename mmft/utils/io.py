@@ -1,7 +1,7 @@
 """File helpers."""
 import os
 import os.path as osp
-import tempfile
+import secrets
 from typing import Any, Callable
 
 import torch
@@ -20,12 +20,16 @@ def atomic_write(write: Callable[[str], None], path: str) -> None:
     """
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=folder)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # as a plain open() would create it
+    # created exclusively (never through a link), mode 0o666 less the umask
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0)
+    while True:
+        tmp = osp.join(folder,
+                       f'.{osp.basename(path)}.{secrets.token_hex(4)}.tmp')
+        try:
+            os.close(os.open(tmp, flags, 0o666))
+            break
+        except FileExistsError:
+            continue
     try:
         write(tmp)
         os.replace(tmp, path)

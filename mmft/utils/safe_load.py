@@ -20,8 +20,8 @@ import logging
 import os
 import os.path as osp
 import pickle
-from typing import (Any, Callable, Iterable, Iterator, List, Optional,
-                    Tuple, Union)
+from typing import (Any, Callable, Iterable, Iterator, List, Optional, Tuple,
+                    Union)
 
 import numpy as np
 import torch

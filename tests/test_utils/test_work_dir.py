@@ -4,7 +4,6 @@ import signal
 import subprocess
 import sys
 
-
 import pytest
 
 from mmft.utils.work_dir import (WorkDirBusyError, WorkDirLock,

@@ -18,7 +18,6 @@ import os.path as osp
 import re
 from collections import OrderedDict
 
-
 from mmft.utils import atomic_save, load_checkpoint_file
 
 # Blocks per stage of EfficientNet-B0 / Lite0 as mmpretrain groups them.

@@ -15,7 +15,6 @@ import argparse
 import os.path as osp
 from collections import OrderedDict
 
-
 from mmft.utils import atomic_save, load_checkpoint_file
 
 
