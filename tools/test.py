@@ -68,6 +68,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.load_from = args.checkpoint
     if args.amp:
         cfg.test_cfg.fp16 = True
+    if args.cfg_options is not None:  # before --tta wraps cfg.model
+        cfg.merge_from_dict(args.cfg_options)
     if args.tta:
         cfg.setdefault('tta_model', dict(type='mmpretrain.AverageClsScoreTTA'))
         if 'tta_pipeline' not in cfg:
@@ -81,8 +83,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                 ], [pipeline[-1]]])
         cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     set_dataloader_defaults(
         cfg, fields=('test_dataloader', ),
         pin_memory=not args.no_pin_memory, persistent_workers=False)

@@ -1,6 +1,7 @@
 """The tools refuse what could run code or mix runs up, in this process."""
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -91,3 +92,18 @@ def test_a_trusted_file_is_named_on_the_command_line(assets, tmp_path):
                                  'load_from': trusted}))
     assert osp.exists(marker)  # named, so unpickled in full
     assert load(osp.join(tmp_path, 'w', 'iter_1.pth'))['meta']['iter'] == 1
+
+
+def test_tta_testing_checks_classes_too(assets, tmp_path, capsys):
+    """``tools/test.py --tta`` wraps the model; the class check still sees
+    its head, and the flip-averaged test runs."""
+    work = str(tmp_path / 'w')
+    run('train.py', CONFIG, '--work-dir', work,
+        *tool_options(assets, **{'train_cfg.max_iters': 2}))
+    checkpoint = osp.join(work, 'iter_2.pth')
+    run('test.py', CONFIG, checkpoint, '--tta', '--work-dir', work,
+        *tool_options(assets))
+    assert re.search(r'accuracy/top1: \d', capsys.readouterr().out)
+    with pytest.raises(ValueError, match=r'model.head.num_classes=7'):
+        run('test.py', CONFIG, checkpoint, '--tta', '--work-dir', work,
+            *tool_options(assets, **{'model.head.num_classes': 7}))

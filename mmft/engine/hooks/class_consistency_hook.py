@@ -88,7 +88,9 @@ class ClassConsistencyHook(Hook):
 
     @staticmethod
     def _num_classes(runner) -> Optional[int]:
-        head = getattr(unwrap_model(runner.model), 'head', None)
+        model = unwrap_model(runner.model)
+        model = getattr(model, 'module', model)  # a TTA model (--tta)
+        head = getattr(model, 'head', None)
         num_classes = getattr(head, 'num_classes', None)
         return num_classes if isinstance(num_classes, int) else None
 
