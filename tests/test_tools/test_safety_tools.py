@@ -1,7 +1,7 @@
 """The tools refuse what could run code or mix runs up, in this process."""
 import os
+import json
 import os.path as osp
-import re
 import subprocess
 import sys
 
@@ -37,7 +37,10 @@ def test_tools_refuse_a_payload(assets, tmp_path, evil, script, argv):
 
 
 def test_bare_resume_skips_a_payload_named_by_last_checkpoint(
-        assets, tmp_path, evil, capsys):
+        assets, tmp_path, evil, monkeypatch):
+    said = []
+    monkeypatch.setattr('mmft.utils.resume.print_log',
+                        lambda msg, **kwargs: said.append(msg))
     work = str(tmp_path / 'w')
     run('train.py', CONFIG, '--work-dir', work,
         *tool_options(assets, **{'train_cfg.max_iters': 2}))
@@ -46,10 +49,9 @@ def test_bare_resume_skips_a_payload_named_by_last_checkpoint(
         f.write(osp.join(work, 'iter_4.pth'))
     run('train.py', CONFIG, '--work-dir', work, '--resume',
         *tool_options(assets, **{'train_cfg.max_iters': 3}))
-    out = capsys.readouterr().out
-    assert f'--resume: skipped {work}/iter_4.pth' in out
-    assert 'io.open' in out
-    assert f'--resume: continuing from {work}/iter_2.pth' in out
+    assert said[0].startswith(f'--resume: skipped {work}/iter_4.pth: ')
+    assert 'io.open' in said[0]
+    assert said[1] == f'--resume: continuing from {work}/iter_2.pth'
     assert load(osp.join(work, 'iter_3.pth'))['meta']['iter'] == 3
 
 
@@ -94,16 +96,20 @@ def test_a_trusted_file_is_named_on_the_command_line(assets, tmp_path):
     assert load(osp.join(tmp_path, 'w', 'iter_1.pth'))['meta']['iter'] == 1
 
 
-def test_tta_testing_checks_classes_too(assets, tmp_path, capsys):
+def test_tta_testing_checks_classes_too(assets, tmp_path):
     """``tools/test.py --tta`` wraps the model; the class check still sees
     its head, and the flip-averaged test runs."""
     work = str(tmp_path / 'w')
     run('train.py', CONFIG, '--work-dir', work,
         *tool_options(assets, **{'train_cfg.max_iters': 2}))
     checkpoint = osp.join(work, 'iter_2.pth')
-    run('test.py', CONFIG, checkpoint, '--tta', '--work-dir', work,
-        *tool_options(assets))
-    assert re.search(r'accuracy/top1: \d', capsys.readouterr().out)
+    out = str(tmp_path / 'metrics.json')
+    run('test.py', CONFIG, checkpoint, '--tta', '--work-dir', work, '--out',
+        out, '--out-item', 'metrics', *tool_options(assets))
+    with open(out) as f:
+        top1 = json.load(f)['accuracy/top1']
+    correct = top1 * 9 / 100  # 9 test images, each flip-averaged once
+    assert abs(correct - round(correct)) < 1e-6, top1
     with pytest.raises(ValueError, match=r'model.head.num_classes=7'):
         run('test.py', CONFIG, checkpoint, '--tta', '--work-dir', work,
             *tool_options(assets, **{'model.head.num_classes': 7}))
