@@ -6,11 +6,50 @@ mmengine 0.10 accepts ``pkg::path`` only for the packages of its hard-coded
 module, run at interpreter start by the ``mmft-config-scope.pth`` file that
 ``pip install`` puts in site-packages (and by ``import mmft``), patches both
 as soon as ``mmengine.config.config`` is imported, or at once if it already
-is. It imports nothing heavy at start-up.
+is.
+
+The patch touches mmengine's private names, so it is guarded: it applies to
+mmengine 0.10.x only (the version is read with ``importlib.metadata`` when
+mmengine's config module loads, so interpreter start imports nothing heavy);
+another version is left alone with one warning. ``MMFT_NO_CONFIG_SCOPE=1``
+turns it off (nothing is installed). It never raises: a failure becomes one
+warning and mmengine loads unpatched.
 """
+import os
 import sys
+import warnings
 
 _TARGET = 'mmengine.config.config'
+# The mmengine series whose private names this patch was written for.
+MMENGINE_SERIES = (0, 10)
+OFF_VARIABLE = 'MMFT_NO_CONFIG_SCOPE'
+_WARNED = set()
+
+
+def _warn(message: str) -> None:
+    """Warn once a process for each message; never raise."""
+    if message in _WARNED:
+        return
+    _WARNED.add(message)
+    try:
+        warnings.warn(f'mmft_config_scope: {message}', RuntimeWarning)
+    except Exception:  # e.g. -W error: start-up must not fail
+        pass
+
+
+def _mmengine_version() -> str:
+    """mmengine's installed version, without importing mmengine."""
+    from importlib.metadata import version
+    return version('mmengine')
+
+
+def _supported(version: str) -> bool:
+    """Whether ``version`` is in the series ``MMENGINE_SERIES``."""
+    try:
+        return tuple(int(part)
+                     for part in version.split('.')[:2]) == MMENGINE_SERIES
+    except ValueError:
+        return False
 
 
 def _patch(config_module) -> None:
@@ -32,33 +71,68 @@ def _patch(config_module) -> None:
     config_module.get_installed_path = get_installed_path
 
 
+def _guarded_patch(config_module) -> bool:
+    """Patch a supported mmengine; otherwise, or on any error, warn once.
+
+    Returns:
+        bool: Whether mmengine is patched.
+    """
+    try:
+        version = _mmengine_version()
+        if not _supported(version):
+            _warn(f'mmengine {version} is not the 0.10.x this patch was '
+                  'written for: `mmft::` config paths are left to mmengine')
+            return False
+        _patch(config_module)
+        return True
+    except Exception as e:
+        _warn(f'could not patch mmengine ({type(e).__name__}: {e}): '
+              '`mmft::` config paths will not resolve')
+        return False
+
+
 class _ScopeFinder:
     """A meta-path finder that patches the target module after it runs."""
 
     def find_spec(self, name, path=None, target=None):
         if name != _TARGET:
             return None
-        sys.meta_path.remove(self)
-        from importlib.util import find_spec
-        spec = find_spec(name)
-        if spec is None or spec.loader is None:
+        try:
+            sys.meta_path.remove(self)
+            from importlib.util import find_spec
+            spec = find_spec(name)
+            if spec is None or spec.loader is None:
+                return spec
+            exec_module = spec.loader.exec_module
+
+            def exec_and_patch(module):
+                exec_module(module)
+                _guarded_patch(module)
+
+            spec.loader.exec_module = exec_and_patch
             return spec
-        exec_module = spec.loader.exec_module
-
-        def exec_and_patch(module):
-            exec_module(module)
-            _patch(module)
-
-        spec.loader.exec_module = exec_and_patch
-        return spec
+        except Exception as e:  # let the normal import machinery load it
+            _warn(f'could not hook mmengine ({type(e).__name__}: {e})')
+            return None
 
 
-def install() -> None:
-    """Patch now, or as soon as mmengine's config module is imported."""
+def install() -> bool:
+    """Patch now, or as soon as mmengine's config module is imported.
+
+    Does nothing when the environment variable ``MMFT_NO_CONFIG_SCOPE`` is
+    set (to anything but '' or '0').
+
+    Returns:
+        bool: True if mmengine is patched or will be when its config module
+        loads; False if turned off or the patch does not apply.
+    """
+    if os.environ.get(OFF_VARIABLE, '') not in ('', '0'):
+        return False
     if _TARGET in sys.modules:
-        _patch(sys.modules[_TARGET])
-    elif not any(isinstance(f, _ScopeFinder) for f in sys.meta_path):
+        return _guarded_patch(sys.modules[_TARGET])
+    if not any(isinstance(f, _ScopeFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _ScopeFinder())
+    return True
 
 
 try:

@@ -28,7 +28,6 @@ from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
 
 import mmft.models  # noqa: F401
-from mmft.models.utils import momentum_update
 from mmft.registry import MODELS
 
 BACKBONE = dict(type='ResNet', depth=50, out_indices=(3, ))
@@ -72,16 +71,17 @@ def step_ratio(args) -> None:
     bt = MODELS.build(dict(
         type='BiTuning', backbone=BACKBONE, neck=NECK,
         head=dict(type='ContrastiveCEHead', num_classes=num,
-                  in_channels=2048, queue_size=args.queue_size),
+                  in_channels=2048,
+                  contrastive_loss=dict(type='ContrastiveCELoss',
+                                        queue_size=args.queue_size)),
         projector=dict(type='ProjectorHead', in_channels=2048,
-                       num_classes=num, queue_size=args.queue_size),
+                       num_classes=num,
+                       loss=dict(type='CategoricalContrastiveLoss',
+                                 queue_size=args.queue_size)),
         data_preprocessor=dict(mean=[123.675, 116.28, 103.53],
                                std=[58.395, 57.12, 57.375])))
-    bt.copy_key_encoder()
-    bt.momentum_hooked = True
-    key = [p for _, k in bt.momentum_pairs() for p in k.parameters()]
-    query = [p for q, _ in bt.momentum_pairs() for p in q.parameters()]
     erm.to(dev).train(), bt.to(dev).train()
+    bt.key_encoder.start()
     wrapper = AmpOptimWrapper if args.amp else OptimWrapper
 
     def optim(model):
@@ -103,7 +103,7 @@ def step_ratio(args) -> None:
 
     def bt_step():
         bt.train_step(dict(inputs=images, data_samples=samples()), bt_optim)
-        momentum_update(key, query, 0.999)
+        bt.key_encoder.update()
 
     t_erm, t_bt = compare(erm_step, bt_step, dev, args.warmup, args.rounds)
     print(f'step  ResNet-50 {size}px batch {batch} C={num} '
@@ -121,27 +121,30 @@ def head_ratio(args) -> None:
             torch.manual_seed(0)
             head = MODELS.build(dict(
                 type='ContrastiveCEHead', num_classes=num, in_channels=dim,
-                queue_size=size)).to(dev)
+                contrastive_loss=dict(type='ContrastiveCELoss',
+                                      queue_size=size))).to(dev)
             proj = MODELS.build(dict(
                 type='ProjectorHead', in_channels=dim, num_classes=num,
-                queue_size=size)).to(dev)
+                loss=dict(type='CategoricalContrastiveLoss',
+                          queue_size=size))).to(dev)
+            fc = head.fc
             h = torch.randn(batch, dim, device=dev, requires_grad=True)
             h_k = torch.randn(batch, dim, device=dev)
             labels = torch.randint(0, num, (batch, ), device=dev)
 
             def losses():
-                keys_h = head.embed(h_k)
+                keys_h = head.embed_keys((h_k, ))
                 keys_z = torch.nn.functional.normalize(
                     proj.projection(h_k).detach(), dim=1)
-                loss = head.contrastive_loss((h, ), keys_h, labels, labels)
+                loss = head.contrastive_loss(h, fc, labels, keys_h, labels)
                 loss = loss + proj.loss((h, ), keys_z, labels, keys_z,
                                         labels)['loss_ccl']
                 loss.backward()
 
             w_y = torch.randn(batch, dim + 1, device=dev)
             z = torch.randn(batch, 128, device=dev)
-            flat_h = head.queue.queue.view(-1, dim + 1)
-            flat_z = proj.queue.queue.view(-1, 128)
+            flat_h = head.contrastive_loss.queue.queue.view(-1, dim + 1)
+            flat_z = proj.loss_module.queue.queue.view(-1, 128)
 
             def matmuls():
                 w_y @ flat_h.T

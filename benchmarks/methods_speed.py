@@ -14,9 +14,18 @@ Every table is printed for each memory format (contiguous NCHW and
 channels_last, the model's weights and the batches), unless ``--formats``
 names one.
 
+``--backbone`` picks ResNet-50 (default) or ViT-B/16, Swin-T or ConvNeXt-T
+with the settings of the shipped configs (``configs/_base_/models/
+{vit_b16,swin_t,convnext_t}_erm.py``, built for ``--size`` pixels): the heads
+then take ViT's class token or ConvNeXt's pooled features without a neck,
+and UFT's MoCo neck does not pool and does not shuffle the key batch
+(LayerNorm models), as in the UFT configs.
+
 Usage::
 
     python benchmarks/methods_speed.py     # ResNet-50 112 px, batch 16, CPU
+    python benchmarks/methods_speed.py --backbone vit-b16 --size 112 \
+        --batch 8 --formats contiguous
     python benchmarks/methods_speed.py --device cuda --amp --channels-last \
         --size 224 --batch 48 --config configs/cotuning/r50_cub.py
 """
@@ -38,45 +47,83 @@ from bituning_speed import compare  # noqa: E402
 
 import mmft.datasets  # noqa: E402,F401
 import mmft.models  # noqa: E402,F401
-from mmft.models.utils import momentum_update  # noqa: E402
 from mmft.registry import MODELS  # noqa: E402
 
 BACKBONE = dict(type='ResNet', depth=50, out_indices=(3, ))
 GAP = dict(type='GlobalAveragePooling')
-PRE = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
-           to_rgb=True)
+PRE = dict(
+    mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: --backbone: (table name, base config of the shipped models or None)
+BACKBONES = {
+    'resnet50': ('ResNet-50', None),
+    'vit-b16': ('ViT-B/16', 'vit_b16_erm.py'),
+    'swin-t': ('Swin-T', 'swin_t_erm.py'),
+    'convnext-t': ('ConvNeXt-T', 'convnext_t_erm.py'),
+}
 
 
-def build(classes: int) -> dict:
+def architecture(name: str, size: int) -> tuple:
+    """``(backbone, neck, channels)`` of ``--backbone name`` at ``size`` px:
+    the shipped config's backbone (random weights) and neck."""
+    base = BACKBONES[name][1]
+    if base is None:
+        return BACKBONE, GAP, 2048
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'models', base))
+    backbone = cfg.model.backbone.to_dict()
+    backbone.pop('init_cfg', None)
+    if 'img_size' in backbone:  # ViT's position embedding, Swin's grid
+        backbone['img_size'] = size
+    neck = cfg.model.neck.to_dict() if cfg.model.neck else None
+    return backbone, neck, cfg.model.head.in_channels
+
+
+def build(classes: int, backbone: str = 'resnet50', size: int = 112) -> dict:
     """The four models, same backbone architecture, random weights."""
+    net, neck, dim = architecture(backbone, size)
+    pooled = neck is None  # ViT's class token, ConvNeXt's pooled features
     models = dict(
-        ERM=dict(type='ImageClassifier', backbone=BACKBONE, neck=GAP,
-                 head=dict(type='LinearClsHead', num_classes=classes,
-                           in_channels=2048), data_preprocessor=PRE),
-        Co_tuning=dict(type='ImageClassifier', backbone=BACKBONE, neck=GAP,
-                       head=dict(type='CoTuningHead', num_classes=classes,
-                                 in_channels=2048), data_preprocessor=PRE),
-        Bi_tuning=dict(type='BiTuning', backbone=BACKBONE, neck=GAP,
-                       head=dict(type='ContrastiveCEHead',
-                                 num_classes=classes, in_channels=2048),
-                       projector=dict(type='ProjectorHead', in_channels=2048,
-                                      num_classes=classes),
-                       data_preprocessor=PRE),
-        UFT=dict(type='UFTMoCo', backbone=BACKBONE,
-                 neck=dict(type='MoCoV2Neck', in_channels=2048,
-                           hid_channels=2048, out_channels=128,
-                           with_avg_pool=True),
-                 mix=dict(type='cutmix'),
-                 data_preprocessor=dict(type='SelfSupDataPreprocessor',
-                                        **PRE)))
+        ERM=dict(
+            type='ImageClassifier',
+            backbone=net,
+            neck=neck,
+            head=dict(
+                type='LinearClsHead', num_classes=classes, in_channels=dim),
+            data_preprocessor=PRE),
+        Co_tuning=dict(
+            type='ImageClassifier',
+            backbone=net,
+            neck=neck,
+            head=dict(
+                type='CoTuningHead', num_classes=classes, in_channels=dim),
+            data_preprocessor=PRE),
+        Bi_tuning=dict(
+            type='BiTuning',
+            backbone=net,
+            neck=neck,
+            head=dict(
+                type='ContrastiveCEHead', num_classes=classes,
+                in_channels=dim),
+            projector=dict(
+                type='ProjectorHead', in_channels=dim, num_classes=classes),
+            data_preprocessor=PRE),
+        UFT=dict(
+            type='UFTMoCo',
+            backbone=net,
+            neck=dict(
+                type='MoCoV2Neck',
+                in_channels=dim,
+                hid_channels=2048,
+                out_channels=128,
+                with_avg_pool=not pooled),
+            mix=dict(type='cutmix'),
+            shuffle_bn=backbone == 'resnet50',  # BatchNorm only
+            data_preprocessor=dict(type='SelfSupDataPreprocessor', **PRE)))
     out = {}
     for name, cfg in models.items():
         # deep copy: mmpretrain's classifiers set a default ``type`` in the
         # data_preprocessor dict they are given, which the others share
         model = MODELS.build(copy.deepcopy(cfg))
-        if hasattr(model, 'copy_key_encoder'):
-            model.copy_key_encoder()
-            model.momentum_hooked = True
         if name == 'Co_tuning':
             model.head.set_relationship(
                 torch.full((classes, 1000), 1e-3).softmax(1))
@@ -84,8 +131,8 @@ def build(classes: int) -> dict:
     return out
 
 
-def stepper(model, device: str, batch: int, size: int, classes: int,
-            amp: bool, channels_last: bool):
+def stepper(model, device: str, batch: int, size: int, classes: int, amp: bool,
+            channels_last: bool):
     """A closure running one training step of ``model``."""
     model.to(device).train()
     if channels_last:
@@ -93,20 +140,23 @@ def stepper(model, device: str, batch: int, size: int, classes: int,
     params = [p for p in model.parameters() if p.requires_grad]
     wrapper = (AmpOptimWrapper if amp else OptimWrapper)(
         optimizer=torch.optim.SGD(params, lr=1e-4, momentum=0.9))
-    pairs = getattr(model, 'momentum_pairs', lambda: [])()
-    key = [p for _, k in pairs for p in k.parameters()]
-    query = [p for q, _ in pairs for p in q.parameters()]
+    encoder = getattr(model, 'key_encoder', None)
+    if encoder is not None:
+        encoder.start()
     views = 1 if type(model).__name__ == 'ImageClassifier' else 2
-    images = [torch.randint(0, 256, (batch, 3, size, size), dtype=torch.uint8,
-                            device=device) for _ in range(views)]
+    images = [
+        torch.randint(
+            0, 256, (batch, 3, size, size), dtype=torch.uint8, device=device)
+        for _ in range(views)
+    ]
     labels = torch.randint(0, classes, (batch, ))
 
     def step():
         samples = [DataSample().set_gt_label(int(c)) for c in labels]
         inputs = images[0] if views == 1 else images
         model.train_step(dict(inputs=inputs, data_samples=samples), wrapper)
-        if key:
-            momentum_update(key, query, 0.999)
+        if encoder is not None:
+            encoder.update()
 
     return step
 
@@ -132,9 +182,10 @@ def table(args: argparse.Namespace, channels_last: bool) -> list:
     and return its rows ``(name, step seconds, ratio)``."""
     torch.manual_seed(0)
     steps = {
-        name: stepper(model, args.device, args.batch, args.size,
-                      args.classes, args.amp, channels_last)
-        for name, model in build(args.classes).items()
+        name: stepper(model, args.device, args.batch, args.size, args.classes,
+                      args.amp, channels_last)
+        for name, model in build(args.classes, args.backbone,
+                                 args.size).items()
     }
     erm = steps.pop('ERM')
     rows = []
@@ -144,8 +195,9 @@ def table(args: argparse.Namespace, channels_last: bool) -> list:
     t_erm = sorted(r[3] for r in rows)[len(rows) // 2]
     extras = ''.join((' AMP' if args.amp else '',
                       ' channels_last' if channels_last else ' contiguous'))
-    print(f'\nResNet-50 {args.size} px, batch {args.batch}, C={args.classes},'
-          f' {args.device}{extras}; each ratio against ERM timed beside it')
+    print(f'\n{BACKBONES[args.backbone][0]} {args.size} px, batch '
+          f'{args.batch}, C={args.classes}, {args.device}{extras}; each '
+          'ratio against ERM timed beside it')
     print(f'  {"method":<10s} {"step ms":>8s} {"img/s":>7s} {"x ERM":>6s}')
     print(f'  {"ERM":<10s} {t_erm * 1e3:8.0f} {args.batch / t_erm:7.1f} '
           f'{1:6.2f}')
@@ -158,16 +210,22 @@ def table(args: argparse.Namespace, channels_last: bool) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cpu')
+    parser.add_argument(
+        '--backbone', default='resnet50', choices=list(BACKBONES))
     parser.add_argument('--size', type=int, default=112)
     parser.add_argument('--batch', type=int, default=16)
     parser.add_argument('--classes', type=int, default=200)
     parser.add_argument('--amp', action='store_true')
     parser.add_argument(
-        '--formats', nargs='+', default=['contiguous', 'channels_last'],
+        '--formats',
+        nargs='+',
+        default=['contiguous', 'channels_last'],
         choices=['contiguous', 'channels_last'],
         help='memory formats to time, one table each (default: both)')
-    parser.add_argument('--channels-last', action='store_true',
-                        help='channels_last only (= --formats channels_last)')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='channels_last only (= --formats channels_last)')
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--config', help='also time this training loader')

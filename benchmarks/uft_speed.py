@@ -26,7 +26,6 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from bituning_speed import compare  # noqa: E402
 
 import mmft.models  # noqa: E402,F401
-from mmft.models.utils import momentum_update  # noqa: E402
 from mmft.registry import MODELS  # noqa: E402
 
 BACKBONE = dict(type='ResNet', depth=50, out_indices=(3, ))
@@ -60,9 +59,8 @@ def main() -> None:
     for name, mix in (('naive', None), ('mix', dict(type='cutmix'))):
         model = MODELS.build(dict(type='UFTMoCo', backbone=BACKBONE,
                                   neck=NECK, mix=mix, data_preprocessor=PRE))
-        model.copy_key_encoder()
-        model.momentum_hooked = True
         models[name] = model.to(dev).train()
+        model.key_encoder.start()
 
     def optim(model):
         if args.channels_last:
@@ -77,13 +75,13 @@ def main() -> None:
     data = dict(inputs=images, data_samples=[None] * n)
 
     def step(model, wrapper):
-        pairs = getattr(model, 'momentum_pairs', lambda: [])()
-        key = [p for _, k in pairs for p in k.parameters()]
-        query = [p for q, _ in pairs for p in q.parameters()]
+        # mmpretrain's MoCo updates its momentum encoder inside its loss
+        encoder = getattr(model, 'key_encoder', None)
 
         def run():
             model.train_step(dict(data), wrapper)
-            momentum_update(key, query, 0.999)
+            if encoder is not None:
+                encoder.update()
         return run
 
     mmp_step = step(mmp, optim(mmp))

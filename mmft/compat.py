@@ -7,8 +7,12 @@ numpy >= 2 refuses ``np.uint8`` of a negative number, which mmcv's
 ``adjust_hue`` (mmcv 2.2, both backends) computes for every negative hue
 shift, so ``ColorJitter(hue=...)`` of MoCo v2's augmentation crashes about
 half the time. We replace it with the same function that wraps the shift
-into uint8 first (what numpy 1 did).
+into uint8 first (what numpy 1 did), only where that bug can be: numpy >= 2
+with the mmcv versions mmft supports (``MMCV_RANGE``, setup.py's mmcv-lite
+range). Another mmcv is left alone, with one warning; with numpy 1 there is
+nothing to fix. This is the only thing mmft patches when imported.
 """
+import warnings
 from typing import Optional
 
 import cv2
@@ -16,10 +20,15 @@ import mmcv
 import mmcv.image
 import mmcv.image.photometric as photometric
 import numpy as np
+from mmengine.utils import digit_version
 from PIL import Image
 
+# mmcv versions whose adjust_hue this replaces (setup.py's mmcv-lite range).
+MMCV_RANGE = ('2.0.0', '2.4.0')
 
-def adjust_hue(img: np.ndarray, hue_factor: float,
+
+def adjust_hue(img: np.ndarray,
+               hue_factor: float,
                backend: Optional[str] = None) -> np.ndarray:
     """mmcv's ``adjust_hue``, with the shift wrapped to uint8 (numpy 2).
 
@@ -56,4 +65,32 @@ def adjust_hue(img: np.ndarray, hue_factor: float,
 
 
 MMCV_ADJUST_HUE = photometric.adjust_hue
-mmcv.adjust_hue = mmcv.image.adjust_hue = photometric.adjust_hue = adjust_hue
+_warned = False
+
+
+def install() -> bool:
+    """Put :func:`adjust_hue` in mmcv where mmcv's has the numpy 2 bug.
+
+    Returns:
+        bool: Whether mmcv's ``adjust_hue`` is now this module's.
+    """
+    global _warned
+    if digit_version(np.__version__) < digit_version('2.0.0'):
+        return False  # numpy 1 wraps the negative shift itself
+    low, high = MMCV_RANGE
+    if not (digit_version(low) <= digit_version(mmcv.__version__) <
+            digit_version(high)):
+        if not _warned:
+            _warned = True
+            warnings.warn(
+                f'mmft.compat: mmcv {mmcv.__version__} is outside {low} <= '
+                f'mmcv < {high}, so its adjust_hue is left as it is; if it '
+                'still fails on negative hue shifts with numpy 2, '
+                'ColorJitter(hue=...) may raise', RuntimeWarning)
+        return False
+    mmcv.adjust_hue = mmcv.image.adjust_hue = adjust_hue
+    photometric.adjust_hue = adjust_hue
+    return True
+
+
+install()

@@ -6,9 +6,9 @@ import signal
 import torch
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
+from mmpretrain.utils import get_ori_model
 
 from mmft.registry import HOOKS
-from mmft.utils import unwrap_model
 
 
 @HOOKS.register_module(force=True)
@@ -21,16 +21,23 @@ class DumpRankStateHook(Hook):
     def __init__(self) -> None:
         self.losses = []
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None) -> None:
-        self.losses.append({k: float(v) for k, v in (outputs or {}).items()
-                            if k.startswith('loss')})
+        self.losses.append({
+            k: float(v)
+            for k, v in (outputs or {}).items() if k.startswith('loss')
+        })
 
     def after_train(self, runner) -> None:
         dataset = runner.train_dataloader.dataset
         state = dict(
-            model={k: v.detach().cpu().clone() for k, v in
-                   unwrap_model(runner.model).state_dict().items()},
+            model={
+                k: v.detach().cpu().clone()
+                for k, v in get_ori_model(runner.model).state_dict().items()
+            },
             indices=torch.as_tensor(getattr(dataset, 'indices', [])),
             losses=self.losses,
             world_size=runner.world_size)
@@ -46,7 +53,10 @@ class KillAtIterHook(Hook):
     def __init__(self, at: int) -> None:
         self.at = at
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None) -> None:
         if runner.iter + 1 == self.at:
             os.kill(os.getpid(), signal.SIGKILL)

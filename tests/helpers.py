@@ -170,3 +170,19 @@ def run_in_process(script: str, *argv: str) -> None:
         runpy.run_path(osp.join(ROOT, 'tools', script), run_name='__main__')
     finally:
         sys.argv = old
+
+
+def last_val_metric(work_dir: str, key: str) -> float:
+    """The last value of a validation metric a work dir's runs logged."""
+    import glob
+    import json
+    value = None
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                          'scalars.json'))):
+        with open(path) as f:
+            for line in f:
+                row = json.loads(line)
+                if key in row:
+                    value = row[key]
+    assert value is not None, f'{work_dir} logged no {key}'
+    return value

@@ -10,41 +10,53 @@ from mmengine.registry import init_default_scope
 
 import mmft
 from mmft.registry import MODELS, TRANSFORMS
+from mmft.utils import innermost_dataset
 from tests.helpers import ROOT
 from tests.test_tools.test_converters import load_tool
 
 CONFIGS = sorted(
-    p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
-                         recursive=True) if '_base_' not in p)
+    p for p in glob.glob(
+        osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p)
+
+
+def family(path: str) -> tuple:
+    """Method folder and backbone of a config: its leaves share a model."""
+    rel = osp.relpath(path, osp.join(ROOT, 'configs'))
+    return osp.dirname(rel), osp.basename(rel).split('_')[0]
+
+
+# The fast tier builds one leaf of each family; the slow tier the rest.
+FIRST = {}
+for _path in CONFIGS:
+    FIRST.setdefault(family(_path), _path)
+BUILDS = [
+    pytest.param(p, marks=() if FIRST[family(p)] == p else pytest.mark.slow,
+                 id=osp.relpath(p, ROOT)) for p in CONFIGS
+]
 
 
 def test_every_method_has_configs():
     names = [osp.relpath(p, osp.join(ROOT, 'configs')) for p in CONFIGS]
-    for required in ('cotuning/r50_cub.py', 'cotuning/r50_cars.py',
-                     'cotuning/r50_aircraft.py', 'erm/r50_cub.py',
-                     'erm/r50_cars.py', 'erm/r50_aircraft.py',
-                     'cotuning/effnetlite0_digits.py',
-                     'erm/effnetlite0_digits.py',
-                     'bituning/r50_cub.py', 'bituning/r50_cars.py',
-                     'bituning/r50_aircraft.py', 'bituning/r50_moco_cub.py',
-                     'bituning/r50_moco_cars.py',
-                     'bituning/r50_moco_aircraft.py',
-                     'cotuning_bituning/r50_cub.py',
-                     'bituning/effnetlite0_digits.py',
-                     'cotuning_bituning/effnetlite0_digits.py',
-                     *(f'uft/r50{init}_{data}_{variant}.py'
-                       for init in ('_mocov2', '')
-                       for data in ('pets', 'caltech101', 'cifar100',
-                                    'food101')
-                       for variant in ('naive', 'sdr', 'sdr_mix')),
-                     *(f'uft/fewshot/r50_{data}_kshot.py'
-                       for data in ('pets', 'caltech101', 'cifar100',
-                                    'food101'))):
+    for required in (
+            'cotuning/r50_cub.py', 'cotuning/r50_cars.py',
+            'cotuning/r50_aircraft.py', 'erm/r50_cub.py', 'erm/r50_cars.py',
+            'erm/r50_aircraft.py', 'cotuning/effnetlite0_digits.py',
+            'erm/effnetlite0_digits.py', 'bituning/r50_cub.py',
+            'bituning/r50_cars.py', 'bituning/r50_aircraft.py',
+            'bituning/r50_moco_cub.py', 'bituning/r50_moco_cars.py',
+            'bituning/r50_moco_aircraft.py', 'cotuning_bituning/r50_cub.py',
+            'bituning/effnetlite0_digits.py',
+            'cotuning_bituning/effnetlite0_digits.py',
+            *(f'uft/r50{init}_{data}_{variant}.py' for init in ('_mocov2', '')
+              for data in ('pets', 'caltech101', 'cifar100', 'food101')
+              for variant in ('naive', 'sdr', 'sdr_mix')),
+            *(f'uft/fewshot/r50_{data}_kshot.py'
+              for data in ('pets', 'caltech101', 'cifar100', 'food101'))):
         assert required in names
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=[osp.relpath(p, ROOT) for p in CONFIGS])
+@pytest.mark.parametrize('path', BUILDS)
 def test_config_builds(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmft'
@@ -54,9 +66,7 @@ def test_config_builds(path):
     train = cfg.train_dataloader
     datasets = train.dataset.get('datasets', [train.dataset])
     for dataset in datasets:  # every train transform builds
-        while 'pipeline' not in dataset:
-            dataset = dataset.dataset
-        for transform in dataset.pipeline:
+        for transform in innermost_dataset(dataset).pipeline:
             TRANSFORMS.build(transform)
     if cfg.model.type == 'UFTMoCo':
         assert 'MomentumEncoderHook' in hooks
@@ -75,8 +85,9 @@ def test_config_builds(path):
         test = cfg.test_dataloader.dataset
         assert test.type == 'QueryDatabaseDataset'
         assert test.database.pipeline == test.query.pipeline
-        assert {e.type for e in cfg.test_evaluator} == {
-            'RetrievalPrecisionAtK', 'KMeansBCubed'}
+        assert {e.type
+                for e in cfg.test_evaluator
+                } == {'RetrievalPrecisionAtK', 'KMeansBCubed'}
         assert cfg.model.backbone.init_cfg is None  # tools/test.py loads
         return
     classes = cfg.data_preprocessor.num_classes
@@ -101,6 +112,7 @@ def test_config_builds(path):
     assert cfg.auto_scale_lr.base_batch_size == train.batch_size
 
 
+@pytest.mark.slow
 def test_mmft_scope_configs_resolve_in_a_fresh_process(tmp_path):
     """A downstream project inherits mmft's configs after pip install,
     without importing mmft first."""
@@ -111,14 +123,18 @@ def test_mmft_scope_configs_resolve_in_a_fresh_process(tmp_path):
             f'c = Config.fromfile({str(child)!r}); '
             'print(c.model.head.type, c.model.head.num_classes, '
             'c.train_dataloader.dataset.type)')
-    out = subprocess.run([sys.executable, '-c', code], cwd=str(tmp_path),
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, '-c', code],
+                         cwd=str(tmp_path),
+                         capture_output=True,
+                         text=True,
+                         check=True).stdout
     assert out.split() == ['CoTuningHead', '10', 'ClassSubsetDataset']
 
 
 def test_version_guard_names_versions():
-    with pytest.raises(RuntimeError,
-                       match=r'1.2.0 <= mmpretrain < 1.3.0.*mmpretrain==1.0.0'):
+    with pytest.raises(
+            RuntimeError,
+            match=r'1.2.0 <= mmpretrain < 1.3.0.*mmpretrain==1.0.0'):
         mmft._check_versions((('mmpretrain', '1.0.0', '1.2.0', '1.3.0'), ))
     mmft._check_versions()
 
@@ -131,8 +147,10 @@ def test_no_two_configs_share_a_work_dir_or_run_dir():
     work_dirs = [default_work_dir(p) for p in CONFIGS]
     run_dirs = [sweep.run_dir('work_dirs/cub', p, 0.15, 0) for p in CONFIGS]
     assert len(set(work_dirs)) == len(set(run_dirs)) == len(CONFIGS)
-    same_stem = [osp.join(ROOT, 'configs', m, 'r50_cub.py')
-                 for m in ('erm', 'cotuning', 'bituning')]
+    same_stem = [
+        osp.join(ROOT, 'configs', m, 'r50_cub.py')
+        for m in ('erm', 'cotuning', 'bituning')
+    ]
     assert [default_work_dir(p) for p in same_stem] == [
         './work_dirs/erm/r50_cub', './work_dirs/cotuning/r50_cub',
         './work_dirs/bituning/r50_cub'

@@ -17,7 +17,8 @@ from tests.test_tools.test_converters import load_tool
 
 DOCS = ['README.md', 'configs/README.md'] + sorted(
     osp.relpath(p, ROOT)
-    for p in glob.glob(osp.join(ROOT, 'configs', '*', 'README.md')))
+    for p in glob.glob(osp.join(ROOT, 'configs', '*', 'README.md')) +
+    glob.glob(osp.join(ROOT, 'docs', '*.md')))
 
 
 def shell_commands(doc: str) -> list:

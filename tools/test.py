@@ -2,7 +2,8 @@
 
 Example::
 
-    python tools/test.py configs/cotuning/r50_cub.py work_dirs/cotuning/r50_cub/iter_10000.pth
+    python tools/test.py configs/cotuning/r50_cub.py \
+        work_dirs/cotuning/r50_cub/iter_10000.pth
 """
 import argparse
 import os
@@ -15,6 +16,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmft  # noqa: F401  (registries)
+from mmft.utils import innermost_dataset
 from mmft.utils.launch import (add_safety_hooks, add_trust_argument,
                                check_paths, default_work_dir,
                                distributed_session, set_dataloader_defaults)
@@ -72,8 +74,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.merge_from_dict(args.cfg_options)
     if args.tta:
         cfg.setdefault('tta_model', dict(type='mmpretrain.AverageClsScoreTTA'))
+        test_set = innermost_dataset(cfg.test_dataloader.dataset)
         if 'tta_pipeline' not in cfg:
-            pipeline = cfg.test_dataloader.dataset.pipeline
+            pipeline = test_set.pipeline
             cfg.tta_pipeline = deepcopy(pipeline)
             cfg.tta_pipeline[-1] = dict(
                 type='TestTimeAug',
@@ -82,10 +85,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                     dict(type='RandomFlip', prob=0.)
                 ], [pipeline[-1]]])
         cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
-        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        test_set.pipeline = cfg.tta_pipeline
     set_dataloader_defaults(
-        cfg, fields=('test_dataloader', ),
-        pin_memory=not args.no_pin_memory, persistent_workers=False)
+        cfg,
+        fields=('test_dataloader', ),
+        pin_memory=not args.no_pin_memory,
+        persistent_workers=False)
     return cfg
 
 

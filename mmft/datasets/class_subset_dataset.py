@@ -8,7 +8,7 @@ from mmengine.dataset import BaseDataset, force_full_init
 from mmengine.logging import MMLogger
 
 from mmft.registry import DATASETS
-
+from mmft.utils import innermost_dataset
 from .subset_choice import (holdout_part, listed_subset, per_class_shots,
                             per_class_subset)
 
@@ -21,8 +21,9 @@ class ClassSubsetDataset:
     classes in proportion to their sizes, at least one a class (see
     :func:`per_class_subset`), so ``--cfg-options
     train_dataloader.dataset.ratio=0.15`` trains on 15 % of the labels, as
-    in the papers' tables; the log states the count kept. Built lazily like mmpretrain's
-    ``KFoldDataset``; identical on every rank and run for a given seed.
+    in the papers' tables; the log states the count kept. Built lazily like
+    mmpretrain's ``KFoldDataset``; identical on every rank and run for a
+    given seed.
 
     Args:
         dataset (BaseDataset | dict): The dataset (or its config) to subsample.
@@ -48,7 +49,8 @@ class ClassSubsetDataset:
 
     Examples:
         >>> train = dict(type='ClassSubsetDataset', ratio=0.15, seed=0,
-        ...              dataset=dict(type='CUB', data_root='data/CUB_200_2011',
+        ...              dataset=dict(type='CUB',
+        ...                           data_root='data/CUB_200_2011',
         ...                           split='train', pipeline=train_pipeline))
     """
 
@@ -61,16 +63,19 @@ class ClassSubsetDataset:
                  subset_file: Optional[str] = None,
                  holdout: float = 0.0,
                  part: str = 'train') -> None:
-        if isinstance(ratio, bool) or not isinstance(
-                ratio, (int, float)) or not 0 < ratio <= 1:
+        if isinstance(
+                ratio,
+                bool) or not isinstance(ratio,
+                                        (int, float)) or not 0 < ratio <= 1:
             raise ValueError(
                 'ClassSubsetDataset: `ratio` (e.g. train_dataloader.dataset.'
                 f'ratio) must be a number in (0, 1], got {ratio!r}')
         if not isinstance(seed, int):
             raise ValueError('ClassSubsetDataset: `seed` must be an int, got '
                              f'{seed!r}')
-        if shots is not None and (isinstance(shots, bool) or not isinstance(
-                shots, int) or shots < 1 or ratio != 1):
+        if shots is not None and (isinstance(shots, bool)
+                                  or not isinstance(shots, int) or shots < 1
+                                  or ratio != 1):
             raise ValueError(
                 'ClassSubsetDataset: `shots` (train_dataloader.dataset.shots) '
                 f'must be an int >= 1 used with ratio=1, got shots={shots!r}, '
@@ -144,7 +149,8 @@ class ClassSubsetDataset:
     def _list_path(self) -> str:
         """``subset_file`` as given, else below the dataset's data root."""
         path = osp.expanduser(self.subset_file)
-        root = getattr(self.dataset, 'data_root', None) or ''
+        root = getattr(innermost_dataset(self.dataset), 'data_root',
+                       None) or ''
         if not osp.isfile(path) and root and osp.isfile(osp.join(root, path)):
             path = osp.join(root, path)
         if not osp.isfile(path):

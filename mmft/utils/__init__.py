@@ -1,7 +1,8 @@
 from .atomic_local_backend import BACKEND_NAME, AtomicLocalBackend
+from .datasets import innermost_dataset
 from .io import atomic_save, atomic_write, atomic_write_text
-from .model import find_modules, unwrap_model
-from .model_selection import (TEST_SPLIT, holdout_protocol, innermost_dataset,
+from .model import find_modules
+from .model_selection import (TEST_SPLIT, holdout_protocol,
                               validate_on_train_holdout)
 from .resume import latest_loadable_checkpoint, resume_candidates
 from .safe_load import (CheckpointLoadError, UnsafeCheckpointError,
@@ -13,7 +14,6 @@ __all__ = [
     'UnsafeCheckpointError', 'atomic_save', 'atomic_write',
     'atomic_write_text', 'find_modules', 'latest_loadable_checkpoint',
     'TEST_SPLIT', 'holdout_protocol', 'innermost_dataset',
-    'validate_on_train_holdout',
-    'load_checkpoint_file', 'rank_within_class', 'resume_candidates',
-    'safe_checkpoint_loading', 'unwrap_model'
+    'validate_on_train_holdout', 'load_checkpoint_file', 'rank_within_class',
+    'resume_candidates', 'safe_checkpoint_loading'
 ]

@@ -3,20 +3,7 @@ import copy
 
 from mmengine.config import Config
 
-
-def innermost_dataset(cfg: dict) -> dict:
-    """Follow ``dataset`` keys of wrapper configs to the one with a pipeline.
-
-    Args:
-        cfg (dict): A dataset config, possibly of wrappers.
-
-    Returns:
-        dict: The innermost dataset config (the same object, not a copy).
-    """
-    while 'pipeline' not in cfg and isinstance(cfg.get('dataset'), dict):
-        cfg = cfg['dataset']
-    return cfg
-
+from .datasets import innermost_dataset
 
 TEST_SPLIT = 'test split (TLlib)'
 

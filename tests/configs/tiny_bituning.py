@@ -16,14 +16,16 @@ model = dict(
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='ContrastiveCEHead', num_classes=3, in_channels=64,
-        queue_size=4, topk=(1, )),
+        contrastive_loss=dict(type='ContrastiveCELoss', queue_size=4),
+        topk=(1, )),
     projector=dict(
         type='ProjectorHead', in_channels=64, out_channels=16, num_classes=3,
-        queue_size=4),
+        loss=dict(type='CategoricalContrastiveLoss', queue_size=4)),
+    key_momentum=0.9,
     data_preprocessor=dict(
         num_classes=3, mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True),
 )
-custom_hooks = [dict(type='MomentumEncoderHook', key_momentum=0.9)]
+custom_hooks = [dict(type='MomentumEncoderHook')]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(

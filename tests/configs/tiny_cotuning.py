@@ -19,7 +19,8 @@ model = dict(
         num_classes=3,
         in_channels=64,
         num_source_classes=5,
-        source_loss_weight=2.3,
+        source_loss=dict(
+            type='CrossEntropyLoss', use_soft=True, loss_weight=2.3),
         source_checkpoint=source,
         topk=(1, )),
     data_preprocessor=dict(

@@ -13,14 +13,15 @@ model = dict(
               out_channels=16, with_avg_pool=True),
     queue_len=64,
     feat_dim=16,
-    temperature=0.2,
+    loss=dict(type='MixedQueryInfoNCELoss', temperature=0.2),
+    key_momentum=0.99,
     mix=dict(type='cutmix', alpha=1.0, pairing='batch_perm'),
     init_cfg=dict(type='Pretrained', checkpoint=source),
     data_preprocessor=dict(
         type='SelfSupDataPreprocessor', mean=[127.5] * 3, std=[127.5] * 3,
         to_rgb=True),
 )
-custom_hooks = [dict(type='MomentumEncoderHook', key_momentum=0.99)]
+custom_hooks = [dict(type='MomentumEncoderHook')]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='MultiView', num_views=2, transforms=[[

@@ -2,6 +2,7 @@
 real Runner; training gives float32's result in the other layout."""
 import copy
 
+import pytest
 import torch
 from mmengine.runner import Runner
 
@@ -33,6 +34,7 @@ def train(assets, work_dir, hook: bool):
     return runner, seen
 
 
+@pytest.mark.slow
 def test_training_and_validation_run_in_channels_last(assets, tmp_path):
     runner, seen = train(assets, tmp_path / 'cl', hook=True)
     conv = runner.model.backbone.conv1.weight

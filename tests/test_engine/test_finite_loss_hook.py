@@ -1,6 +1,7 @@
 """FiniteLossHook stops a real Runner at the first non-finite loss term."""
 import os
 
+import numpy as np
 import pytest
 import torch
 from mmengine.model import BaseModel
@@ -56,7 +57,13 @@ def test_nan_term_stops_the_run_naming_iteration_and_term(tmp_path):
 def test_finite_run_is_untouched_and_the_hook_is_needed(tmp_path):
     runner(tmp_path / 'ok', nan_at=-1).train()  # never NaN
     assert 'iter_10.pth' in os.listdir(tmp_path / 'ok')
-    runner(tmp_path / 'off', nan_at=4, hook=False).train()  # trains on NaN
+    # without the hook the run trains on through its NaN loss term
+    off = runner(tmp_path / 'off', nan_at=4, hook=False)
+    off.train()
+    # (the two runners may share a message hub: this run's 10 are last)
+    history = off.message_hub.get_scalar('train/loss_aux').data[0][-10:]
+    assert np.isnan(history[3])
+    assert not np.isnan(np.delete(history, 3)).any()
 
 
 def test_interval_must_be_positive():

@@ -4,12 +4,14 @@ import os.path as osp
 
 import pytest
 import torch
+import torch.nn as nn
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmft.engine.hooks import MomentumEncoderHook
-from mmft.models.utils import cosine_key_momentum, momentum_update
+from mmft.models.utils import (MomentumEncoder, cosine_key_momentum,
+                               momentum_update)
 from tests.helpers import ROOT, load
 
 
@@ -36,18 +38,47 @@ def test_cosine_schedule_goes_from_base_to_one():
     assert cosine_key_momentum(0.99, 100, 100) == pytest.approx(1.0)
     values = [cosine_key_momentum(0.9, s, 10) for s in range(11)]
     assert values == sorted(values)
-    hook = MomentumEncoderHook(0.9, schedule='cosine')
-    assert hook.momentum_at(5, 10) == pytest.approx(0.95)
-    assert MomentumEncoderHook(0.9).momentum_at(5, 10) == 0.9
+
+
+def test_momentum_encoder_outside_a_runner():
+    """start() copies and counts from 0, update() takes the scheduled EMA
+    step; nothing is a parameter; without start() training is refused."""
+    torch.manual_seed(0)
+    query = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    enc = MomentumEncoder(dict(body=query), momentum=0.9, schedule='cosine')
+    assert list(enc.parameters()) == []
+    with pytest.raises(RuntimeError, match='MomentumEncoderHook'):
+        enc.update()
+    with torch.no_grad():
+        query[0].weight.add_(1.0)
+    enc.start(total_steps=10)
+    torch.testing.assert_close(enc.body[0].weight, query[0].weight)
+    before = enc.body[0].weight.clone()
+    with torch.no_grad():
+        query[0].weight.add_(1.0)
+    m = enc.update()
+    assert m == pytest.approx(cosine_key_momentum(0.9, 1, 10))
+    torch.testing.assert_close(enc.body[0].weight,
+                               m * before + (1 - m) * query[0].weight)
+    assert int(enc.steps) == 1
+    # a resumed run continues the schedule at its iteration, no copy
+    enc.start(iteration=5, total_steps=10)
+    assert not torch.equal(enc.body[0].weight, query[0].weight)
+    assert enc.update() == pytest.approx(cosine_key_momentum(0.9, 6, 10))
 
 
 @pytest.mark.parametrize('kwargs,message', [
-    (dict(key_momentum=1.5), 'key_momentum must be in'),
-    (dict(schedule='linear'), 'schedule must be'),
+    (dict(momentum=1.5), 'model.key_momentum must be'),
+    (dict(schedule='linear'), 'model.key_momentum_schedule must be'),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        MomentumEncoderHook(**kwargs)
+        MomentumEncoder(dict(body=nn.Linear(2, 2)), **kwargs)
+
+
+def test_hook_arguments_moved_to_the_model():
+    with pytest.raises(TypeError, match='model.key_momentum'):
+        MomentumEncoderHook(key_momentum=0.9)
 
 
 def tiny_cfg(assets, work_dir, **changes) -> Config:
@@ -76,8 +107,8 @@ class RecordQueryHook(Hook):
     def _record(self, runner):
         model = runner.model
         self.snapshots.append([
-            p.detach().clone()
-            for q, _ in model.momentum_pairs() for p in q.parameters()
+            p.detach().clone() for _, q, _ in model.key_encoder.pairs()
+            for p in q.parameters()
         ])
 
     def before_train(self, runner):
@@ -89,7 +120,11 @@ class RecordQueryHook(Hook):
 
 
 def key_params(model):
-    return [p for _, k in model.momentum_pairs() for p in k.parameters()]
+    """The key tensors matching each query parameter, in query order."""
+    return [
+        k.get_buffer(name) for _, q, k in model.key_encoder.pairs()
+        for name, _ in q.named_parameters()
+    ]
 
 
 def test_key_weights_follow_the_closed_form_ema(assets, tmp_path):
@@ -97,7 +132,7 @@ def test_key_weights_follow_the_closed_form_ema(assets, tmp_path):
     m, steps = 0.5, 3
     cfg = tiny_cfg(assets, tmp_path, **{
         'train_cfg.max_iters': steps, 'train_cfg.val_interval': 100,
-        'custom_hooks': [dict(type='MomentumEncoderHook', key_momentum=m)]})
+        'model.key_momentum': m})
     recorder = RecordQueryHook()
     runner = Runner.from_cfg(cfg)
     runner.register_hook(recorder)
@@ -114,6 +149,7 @@ def test_key_weights_follow_the_closed_form_ema(assets, tmp_path):
     assert runner.message_hub.get_scalar('train/key_momentum').current() == m
 
 
+@pytest.mark.slow
 def test_resume_continues_the_same_run(assets, tmp_path):
     """4 iterations in one go == 2, then --resume to 4: query, key encoder,
     queues and pointers all identical."""
@@ -129,18 +165,22 @@ def test_resume_continues_the_same_run(assets, tmp_path):
     resumed.train()
     got = resumed.model.state_dict()
     assert set(got) == set(want)
-    for name in ('key_backbone.conv1.weight', 'key_projection.weight',
-                 'head.queue.queue', 'projector.queue.ptr'):
+    for name in ('key_encoder.backbone.conv1.weight',
+                 'key_encoder.projection.weight', 'key_encoder.steps',
+                 'head.contrastive_loss.queue.queue',
+                 'projector.loss_module.queue.ptr'):
         assert name in got
     for name, value in want.items():
         torch.testing.assert_close(got[name], value, msg=name)
     # and the state at iteration 2 was really different
     mid = load(str(tmp_path / 'full' / 'iter_2.pth'))['state_dict']
-    assert not torch.equal(mid['key_projection.weight'],
-                           want['key_projection.weight'])
-    assert not torch.equal(mid['head.queue.queue'], want['head.queue.queue'])
+    for name in ('key_encoder.projection.weight',
+                 'head.contrastive_loss.queue.queue'):
+        assert not torch.equal(mid[name], want[name])
+    assert int(want['key_encoder.steps']) == 4
 
 
+@pytest.mark.slow
 def test_fresh_start_copies_the_loaded_query_into_the_keys(assets, tmp_path):
     """load_from (not resume) starts a fresh run: key := loaded query."""
     first = Runner.from_cfg(
@@ -149,10 +189,46 @@ def test_fresh_start_copies_the_loaded_query_into_the_keys(assets, tmp_path):
     cfg = tiny_cfg(assets, tmp_path / 'b', **{
         'train_cfg.max_iters': 1, 'load_from': str(tmp_path / 'a' /
                                                    'iter_2.pth'),
-        'custom_hooks': [dict(type='MomentumEncoderHook', key_momentum=1.0)]})
+        'model.key_momentum': 1.0})
     second = Runner.from_cfg(cfg)
     second.train()
     loaded = load(str(tmp_path / 'a' / 'iter_2.pth'))['state_dict']
-    torch.testing.assert_close(second.model.key_backbone.conv1.weight,
-                               loaded['backbone.conv1.weight'])
-    assert math.isfinite(float(second.model.head.queue.queue.sum()))
+    torch.testing.assert_close(
+        second.model.key_encoder.backbone.conv1.weight,
+        loaded['backbone.conv1.weight'])
+    assert math.isfinite(
+        float(second.model.head.contrastive_loss.queue.queue.sum()))
+
+
+def test_checkpoints_from_before_the_key_encoder_module_load(
+        assets, tmp_path):
+    """A checkpoint with mmft 0.1's names (key_backbone.*, head.queue.*,
+    projector.queue.*) loads into today's model with every tensor."""
+    from mmengine.registry import init_default_scope
+
+    from mmft.registry import MODELS
+    init_default_scope('mmft')
+    cfg = tiny_cfg(assets, tmp_path)
+    cfg.model.backbone.init_cfg = None
+    torch.manual_seed(0)
+    new = {k: torch.randn_like(v) if v.is_floating_point() else v + 1
+           for k, v in MODELS.build(cfg.model).state_dict().items()}
+    renames = (('key_encoder.backbone.', 'key_backbone.'),
+               ('key_encoder.neck.', 'key_neck.'),
+               ('key_encoder.projection.', 'key_projection.'),
+               ('head.contrastive_loss.queue.', 'head.queue.'),
+               ('projector.loss_module.queue.', 'projector.queue.'))
+    old = {}
+    for key, value in new.items():
+        for a, b in renames:
+            if key.startswith(a):
+                key = b + key[len(a):]
+        old[key] = value
+    del old['key_encoder.steps']
+    assert 'key_backbone.conv1.weight' in old and 'head.queue.ptr' in old
+    model = MODELS.build(cfg.model)
+    missing, unexpected = model.load_state_dict(old, strict=False)
+    assert missing == [] and unexpected == []
+    for key, value in new.items():
+        if key != 'key_encoder.steps':
+            torch.testing.assert_close(model.state_dict()[key], value)

@@ -8,10 +8,11 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
+from mmpretrain.utils import get_ori_model
 
 from mmft.engine.hooks.finite_state_hook import first_non_finite
 from mmft.registry import HOOKS
-from mmft.utils import UnsafeCheckpointError, unwrap_model
+from mmft.utils import UnsafeCheckpointError
 from tests.helpers import load, make_image_folder, payload_checkpoint, tiny_cfg
 
 
@@ -19,25 +20,33 @@ from tests.helpers import load, make_image_folder, payload_checkpoint, tiny_cfg
 class PoisonHook(Hook):
     """Puts a NaN into the head's bias after every iteration."""
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None) -> None:
         with torch.no_grad():
-            unwrap_model(runner.model).head.fc.bias[0] = float('nan')
+            get_ori_model(runner.model).head.fc.bias[0] = float('nan')
 
 
 def checkpoints(work_dir) -> list:
-    return sorted(n for n in os.listdir(work_dir) if n.endswith('.pth')
-                  and n.startswith('iter_'))
+    return sorted(
+        n for n in os.listdir(work_dir)
+        if n.endswith('.pth') and n.startswith('iter_'))
 
 
 # ------------------------------------------------------------ finite state
 def test_first_non_finite_names_the_first_bad_tensor():
-    state = dict(a=torch.ones(3), n=torch.tensor(3), b=torch.tensor(
-        [1., float('inf'), float('nan')]), c=torch.full((2, ), float('nan')))
+    state = dict(
+        a=torch.ones(3),
+        n=torch.tensor(3),
+        b=torch.tensor([1., float('inf'), float('nan')]),
+        c=torch.full((2, ), float('nan')))
     assert first_non_finite(state) == ('b', 2, 2)
     assert first_non_finite(dict(a=torch.ones(2), n=torch.tensor(1))) is None
 
 
+@pytest.mark.slow
 def test_diverging_cotuning_stops_before_saving_infinite_state(
         assets, tmp_path):
     """lr 1e5: the loss at iteration 3 is finite (about 1e16) but the
@@ -53,17 +62,19 @@ def test_diverging_cotuning_stops_before_saving_infinite_state(
     assert f'Newest all-finite checkpoint: {tmp_path}/iter_2.pth' in message
     assert checkpoints(tmp_path) == ['iter_1.pth', 'iter_2.pth']
     for name in checkpoints(tmp_path):
-        assert first_non_finite(load(osp.join(tmp_path, name))
-                                ['state_dict']) is None
+        assert first_non_finite(load(osp.join(tmp_path,
+                                              name))['state_dict']) is None
 
 
+@pytest.mark.slow
 def test_a_non_finite_final_state_fails_the_run(assets, tmp_path):
     cfg = tiny_cfg(assets, tmp_path, max_iters=1)
     cfg.default_hooks.checkpoint.update(interval=5, save_last=False)
     cfg.custom_hooks.append(dict(type='PoisonHook'))
-    with pytest.raises(FloatingPointError,
-                       match=r"training ended \(iteration 1\).*"
-                       r"'head.fc.bias' holds 1 NaN"):
+    with pytest.raises(
+            FloatingPointError,
+            match=r"training ended \(iteration 1\).*"
+            r"'head.fc.bias' holds 1 NaN"):
         Runner.from_cfg(cfg).train()
 
 
@@ -96,19 +107,24 @@ def test_a_val_split_missing_a_class_is_caught_before_training(
         assets, splits, tmp_path):
     cfg = tiny_cfg(assets, tmp_path, max_iters=1)
     cfg.val_dataloader.dataset.data_root = splits['missing']
-    with pytest.raises(ValueError, match=r'val_dataloader.dataset has 2 '
-                       r'classes \(class0, class2\) but model.head.'
-                       r'num_classes=3'):
+    with pytest.raises(
+            ValueError,
+            match=r'val_dataloader.dataset has 2 '
+            r'classes \(class0, class2\) but model.head.'
+            r'num_classes=3'):
         Runner.from_cfg(cfg).train()
     assert not osp.exists(osp.join(tmp_path, 'relationship.pth'))
 
 
+@pytest.mark.slow
 def test_a_val_split_of_other_classes_is_caught(assets, splits, tmp_path):
     cfg = tiny_cfg(assets, tmp_path, max_iters=1)
     cfg.val_dataloader.dataset.data_root = splits['renamed']
-    with pytest.raises(ValueError, match="val_dataloader.dataset has other "
-                       "classes than train_dataloader.dataset: label 2 is "
-                       "'class2x' there but 'class2'"):
+    with pytest.raises(
+            ValueError,
+            match="val_dataloader.dataset has other "
+            "classes than train_dataloader.dataset: label 2 is "
+            "'class2x' there but 'class2'"):
         Runner.from_cfg(cfg).train()
 
 
@@ -119,8 +135,10 @@ def test_a_label_beyond_the_head_names_the_sample(assets, tmp_path):
                    'class2/0.png 2\n')
     cfg = tiny_cfg(assets, tmp_path / 'w', max_iters=1)
     inner = cfg.train_dataloader.dataset.dataset
-    inner.update(ann_file=str(ann), data_prefix='train',
-                 metainfo=dict(classes=['class0', 'class1', 'class2']))
+    inner.update(
+        ann_file=str(ann),
+        data_prefix='train',
+        metainfo=dict(classes=['class0', 'class1', 'class2']))
     cfg.train_dataloader.dataset.ratio = 1.0
     with pytest.raises(ValueError) as err:
         Runner.from_cfg(cfg).train()
@@ -134,6 +152,7 @@ def test_a_label_beyond_the_head_names_the_sample(assets, tmp_path):
     ('renamed', "test_dataloader.dataset has other classes than the "
      "checkpoint .*label 2 is 'class2x'"),
 ])
+@pytest.mark.slow
 def test_testing_on_other_classes_than_the_checkpoint_is_caught(
         assets, splits, tmp_path, split, message):
     Runner.from_cfg(tiny_cfg(assets, tmp_path / 'a', max_iters=2)).train()
@@ -162,6 +181,7 @@ def test_payload_checkpoints_run_no_code(assets, tmp_path, key):
     assert not osp.exists(marker)
 
 
+@pytest.mark.slow
 def test_a_trusted_file_is_unpickled_in_full(assets, tmp_path):
     marker = str(tmp_path / 'MARKER')
     cfg = tiny_cfg(assets, tmp_path / 'w', max_iters=1)
@@ -172,6 +192,7 @@ def test_a_trusted_file_is_unpickled_in_full(assets, tmp_path):
 
 
 # ------------------------------------------------------ safe checkpointing
+@pytest.mark.slow
 def test_checkpoint_writes_replace_planted_links(assets, tmp_path):
     work = tmp_path / 'w'
     work.mkdir()

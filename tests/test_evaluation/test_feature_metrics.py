@@ -41,8 +41,9 @@ def test_retrieval_metric_scores_queries_against_the_database():
                                     labels[:20], 5)
     # arrival order does not matter (distributed collection): eval_index does
     order = torch.randperm(30).tolist()
-    got = evaluate(dict(type='RetrievalPrecisionAtK', topk=5),
-                   samples(feats, labels, is_query, order))
+    got = evaluate(
+        dict(type='RetrievalPrecisionAtK', topk=5),
+        samples(feats, labels, is_query, order))
     assert got == {'retrieval/precision@5': pytest.approx(100 * want)}
 
 
@@ -50,11 +51,11 @@ def test_retrieval_metric_without_split_is_leave_one_out():
     labels = torch.arange(4).repeat_interleave(3)
     feats = torch.eye(4)[labels] + 0.01 * torch.randn(12, 4)
     # each image has 2 same-class neighbours besides itself: top-2 is perfect
-    got = evaluate(dict(type='RetrievalPrecisionAtK', topk=2),
-                   samples(feats, labels))
+    got = evaluate(
+        dict(type='RetrievalPrecisionAtK', topk=2), samples(feats, labels))
     assert got['retrieval/precision@2'] == pytest.approx(100.0)
-    got = evaluate(dict(type='RetrievalPrecisionAtK', topk=4),
-                   samples(feats, labels))
+    got = evaluate(
+        dict(type='RetrievalPrecisionAtK', topk=4), samples(feats, labels))
     assert got['retrieval/precision@4'] == pytest.approx(50.0)
 
 
@@ -65,14 +66,66 @@ def test_kmeans_metric_clusters_the_database_only():
     queries = torch.randn(10, 3)  # noise: would spoil a clustering of all
     got = evaluate(
         dict(type='KMeansBCubed', seeds=(0, 1)),
-        samples(torch.cat([feats, queries]),
-                torch.cat([labels, torch.zeros(10).long()]),
-                torch.arange(40) >= 30))
+        samples(
+            torch.cat([feats, queries]),
+            torch.cat([labels, torch.zeros(10).long()]),
+            torch.arange(40) >= 30))
     assert got == {
         'clustering/bcubed_precision': pytest.approx(100.0),
         'clustering/bcubed_recall': pytest.approx(100.0),
         'clustering/bcubed_f': pytest.approx(100.0)
     }
+
+
+def as_two_ranks(monkeypatch, cfg, data, batch_size=2):
+    """Evaluate ``data`` as two processes would, in this one: each rank
+    processes its share from mmengine's DefaultSampler (padded to equal
+    length), and rank 0 gets both parts through mmengine's own
+    ``collect_results`` ordering."""
+    import mmengine.dataset.sampler as sampler_module
+    import mmengine.dist.dist as dist_module
+    import mmengine.evaluator.metric as metric_module
+    from mmengine.dataset import DefaultSampler
+    init_default_scope('mmft')
+    metrics = []
+    for rank in range(2):
+        monkeypatch.setattr(
+            sampler_module, 'get_dist_info', lambda rank=rank: (rank, 2))
+        indices = list(DefaultSampler(data, shuffle=False))
+        metric = METRICS.build(cfg)
+        for start in range(0, len(indices), batch_size):
+            metric.process(
+                None, [data[i] for i in indices[start:start + batch_size]])
+        metrics.append(metric)
+    parts = [metric.results for metric in metrics]
+    monkeypatch.setattr(
+        dist_module, 'get_dist_info', lambda group=None: (0, 2))
+    monkeypatch.setattr(
+        dist_module, 'all_gather_object', lambda obj, group=None: parts)
+    monkeypatch.setattr(
+        metric_module,
+        'collect_results',
+        lambda results, size, device='cpu', tmpdir=None: dist_module.
+        collect_results(results, size, 'gpu'))  # the gather-based path
+    return metrics[0].evaluate(len(data))
+
+
+@pytest.mark.parametrize('split', [False, True])
+@pytest.mark.parametrize(
+    'cfg', [
+        dict(type='RetrievalPrecisionAtK', topk=3),
+        dict(type='KMeansBCubed', num_clusters=3, seeds=(0, ))
+    ],
+    ids=['retrieval', 'kmeans'])
+def test_two_ranks_score_every_sample_once(monkeypatch, cfg, split):
+    """With or without QueryDatabaseDataset's ``eval_index``: two ranks
+    (the sampler pads 9 samples to 10) give the one-process scores."""
+    torch.manual_seed(0)
+    labels = torch.arange(9) % 3
+    feats = torch.eye(3)[labels] + 0.8 * torch.randn(9, 3)
+    data = samples(feats, labels, (torch.arange(9) >= 5) if split else None)
+    want = evaluate(cfg, data)
+    assert as_two_ranks(monkeypatch, cfg, data) == pytest.approx(want)
 
 
 def test_metrics_name_what_is_missing():
@@ -89,14 +142,15 @@ def test_metrics_name_what_is_missing():
 def test_feature_head_returns_pooled_features_and_refuses_loss():
     init_default_scope('mmft')
     model = MODELS.build(
-        dict(type='ImageClassifier',
-             backbone=dict(type='ResNet', depth=18, base_channels=8,
-                           stem_channels=8),
-             neck=dict(type='GlobalAveragePooling'),
-             head=dict(type='FeatureHead'))).eval()
+        dict(
+            type='ImageClassifier',
+            backbone=dict(
+                type='ResNet', depth=18, base_channels=8, stem_channels=8),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='FeatureHead'))).eval()
     x = torch.randn(2, 3, 32, 32)
-    out = model(x, [DataSample().set_gt_label(1) for _ in range(2)],
-                mode='predict')
+    out = model(
+        x, [DataSample().set_gt_label(1) for _ in range(2)], mode='predict')
     want = model.neck(model.backbone(x))[-1]
     torch.testing.assert_close(torch.stack([o.feature for o in out]), want)
     with pytest.raises(RuntimeError, match='test configs'):
@@ -113,8 +167,9 @@ class _Toy:
         return 2
 
     def __getitem__(self, i):
-        return dict(inputs=torch.zeros(1),
-                    data_samples=DataSample().set_gt_label(self.label))
+        return dict(
+            inputs=torch.zeros(1),
+            data_samples=DataSample().set_gt_label(self.label))
 
 
 def test_query_database_dataset_marks_the_split():
@@ -125,9 +180,8 @@ def test_query_database_dataset_marks_the_split():
     marks = [(data[i]['data_samples'].is_query,
               data[i]['data_samples'].eval_index,
               int(data[i]['data_samples'].gt_label)) for i in range(4)]
-    assert marks == [(False, 0, 0), (False, 1, 0), (True, 2, 1),
-                     (True, 3, 1)]
+    assert marks == [(False, 0, 0), (False, 1, 0), (True, 2, 1), (True, 3, 1)]
     assert data[-1]['data_samples'].eval_index == 3
     with pytest.raises(TypeError, match='test_dataloader.dataset.query'):
-        DATASETS.build(dict(type='QueryDatabaseDataset', database=_Toy(0),
-                            query=3))
+        DATASETS.build(
+            dict(type='QueryDatabaseDataset', database=_Toy(0), query=3))

@@ -1,6 +1,7 @@
 """UFT's retrieval and clustering protocols on feature matrices."""
 import pytest
 import torch
+import torch.nn.functional as F
 
 from mmft.evaluation.functional import (bcubed, kmeans_bcubed,
                                         retrieval_precision_at_k)
@@ -31,9 +32,16 @@ def test_retrieval_precision():
                                      torch.tensor([0]), db, db_labels, k=4)
     assert score == pytest.approx(2 / 4)
     torch.manual_seed(0)
-    rand = retrieval_precision_at_k(torch.randn(40, 8), torch.arange(40) % 4,
-                                    torch.randn(24, 8), labels)
-    assert 0 <= rand <= 1
+    q, db, q_labels = torch.randn(40, 8), torch.randn(24, 8), torch.arange(
+        40) % 4
+    rand = retrieval_precision_at_k(q, q_labels, db, labels, block=7)
+    want = 0.0  # a loop over queries, sorted by (-cosine, index)
+    for vec, label in zip(q, q_labels.tolist()):
+        sims = [(-float(F.cosine_similarity(vec, d, dim=0)), i)
+                for i, d in enumerate(db)]
+        top = [i for _, i in sorted(sims)[:5]]
+        want += sum(int(labels[i]) == label for i in top) / 5
+    assert rand == pytest.approx(want / 40)
     with pytest.raises(ValueError, match='larger than the database'):
         retrieval_precision_at_k(onehot, labels, onehot[:3], labels[:3])
 

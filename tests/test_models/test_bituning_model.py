@@ -14,7 +14,7 @@ from tests.helpers import FEAT_DIM, TINY_BACKBONE
 NUM = 3
 
 
-def build(head=None, projector=None, **extra):
+def build(head=None, projector=None, cce=None, ccl=None, **extra):
     init_default_scope('mmft')
     torch.manual_seed(0)
     cfg = dict(
@@ -22,19 +22,25 @@ def build(head=None, projector=None, **extra):
         backbone=TINY_BACKBONE,
         neck=dict(type='GlobalAveragePooling'),
         head=dict(dict(type='ContrastiveCEHead', num_classes=NUM,
-                       in_channels=FEAT_DIM, queue_size=4), **(head or {})),
+                       in_channels=FEAT_DIM,
+                       contrastive_loss=dict(type='ContrastiveCELoss',
+                                             queue_size=4, **(cce or {}))),
+                  **(head or {})),
         projector=dict(dict(type='ProjectorHead', in_channels=FEAT_DIM,
-                            out_channels=16, num_classes=NUM, queue_size=4),
+                            out_channels=16, num_classes=NUM,
+                            loss=dict(type='CategoricalContrastiveLoss',
+                                      queue_size=4, **(ccl or {}))),
                        **(projector or {})),
         data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3,
                                num_classes=NUM))
     cfg.update(extra)
     model = MODELS.build(cfg)
     model.init_weights()
-    model.momentum_hooked = True  # what MomentumEncoderHook does
+    model.key_encoder.start()  # what MomentumEncoderHook does
     with torch.no_grad():  # key encoder != query encoder, as after training
-        for p in model.key_backbone.parameters():
-            p.add_(0.01 * torch.randn_like(p))
+        for p in model.key_encoder.backbone.buffers():
+            if p.is_floating_point():
+                p.add_(0.01 * torch.randn_like(p))
     return model.train()
 
 
@@ -53,14 +59,15 @@ def reference(model, data):
     head, proj = model.head, model.projector
     h = model.neck(model.backbone(query))[-1]
     with torch.no_grad():
-        h_k = model.neck(model.key_backbone(key))[-1]
+        h_k = model.neck(model.key_encoder.backbone(key))[-1]
     z_q = F.normalize(proj.projection(h), dim=1)
-    z_k = F.normalize(model.key_projection(h_k), dim=1)
+    z_k = F.normalize(model.key_encoder.projection(h_k), dim=1)
     hat = lambda x: F.normalize(torch.cat([x, torch.ones(len(x), 1)], 1), dim=1)
     w_hat = F.normalize(torch.cat([head.fc.weight, head.fc.bias[:, None]], 1),
                         dim=1).detach()
-    queue_h, queue_z = head.queue.queue.clone(), proj.queue.queue.clone()
-    ptr_h, ptr_z = head.queue.ptr.clone(), proj.queue.ptr.clone()
+    cce, ccl = head.contrastive_loss, proj.loss_module
+    queue_h, queue_z = cce.queue.queue.clone(), ccl.queue.queue.clone()
+    ptr_h, ptr_z = cce.queue.ptr.clone(), ccl.queue.ptr.clone()
     post_h, post_z = queue_h.clone(), queue_z.clone()
     for i, c in enumerate(labels.tolist()):  # TLlib's enqueue loop
         post_h[c, ptr_h[c]] = hat(h_k)[i]
@@ -77,8 +84,8 @@ def reference(model, data):
 def test_loss_equals_the_reference_in_both_queue_orders(cce_first, ccl_first):
     """Default (TLlib): CCE on the post-batch queue, CCL on the pre-batch
     one; the switches swap each."""
-    model = build(dict(enqueue_first=cce_first),
-                  dict(enqueue_first=ccl_first))
+    model = build(cce=dict(enqueue_first=cce_first),
+                  ccl=dict(enqueue_first=ccl_first))
     data = model.data_preprocessor(batch(), True)
     ref = reference(model, data)
     losses = model(**data, mode='loss')
@@ -93,9 +100,11 @@ def test_loss_equals_the_reference_in_both_queue_orders(cce_first, ccl_first):
     torch.testing.assert_close(losses['loss_cce'], cce, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(losses['loss_ccl'], ccl, atol=1e-5, rtol=1e-5)
     # after the step both queues hold the batch's keys
-    torch.testing.assert_close(model.head.queue.queue, ref['post'][0])
-    torch.testing.assert_close(model.projector.queue.queue, ref['post'][1])
-    assert model.head.queue.ptr.tolist() == [1, 2, 3]
+    cce_queue = model.head.contrastive_loss.queue
+    torch.testing.assert_close(cce_queue.queue, ref['post'][0])
+    torch.testing.assert_close(model.projector.loss_module.queue.queue,
+                               ref['post'][1])
+    assert cce_queue.ptr.tolist() == [1, 2, 3]
 
 
 def test_gradients_go_where_the_notes_say():
@@ -107,15 +116,14 @@ def test_gradients_go_where_the_notes_say():
     ce_fc = torch.autograd.grad(losses['loss'], model.head.fc.weight,
                                 retain_graph=True)[0]
     sum(losses.values()).backward()
-    assert all(p.grad is None for n, p in model.named_parameters()
-               if n.startswith('key_'))
-    assert not any(p.requires_grad for n, p in model.named_parameters()
-                   if n.startswith('key_'))
-    assert list(model.head.queue.parameters()) == []
+    # the key encoder has no parameters: nothing to offer an optimizer
+    assert not any(n.startswith('key_') for n, _ in model.named_parameters())
+    assert list(model.key_encoder.parameters()) == []
+    assert list(model.head.contrastive_loss.parameters()) == []
     torch.testing.assert_close(model.head.fc.weight.grad, ce_fc)
     assert model.projector.projection.weight.grad.abs().sum() > 0
 
-    model = build(dict(detach_class_weight=False))
+    model = build(cce=dict(detach_class_weight=False))
     data = model.data_preprocessor(batch(), True)
     losses = model(**data, mode='loss')
     (grad, ) = torch.autograd.grad(losses['loss_cce'], model.head.fc.weight)
@@ -146,11 +154,17 @@ def test_key_encoder_starts_as_a_copy_of_the_query():
         projector=dict(type='ProjectorHead', in_channels=FEAT_DIM,
                        hidden_channels=32, num_classes=NUM)))
     model.init_weights()
-    for query, key in model.momentum_pairs():
-        for (name, a), b in zip(query.state_dict().items(),
-                                key.state_dict().values()):
-            torch.testing.assert_close(a, b, msg=name)
-    assert len(model.momentum_pairs()) == 3  # backbone, neck, projection
+    with torch.no_grad():  # training moved the query away
+        for p in model.parameters():
+            p.add_(1.0)
+    model.key_encoder.start()
+    names = [name for name, _, _ in model.key_encoder.pairs()]
+    assert names == ['backbone', 'neck', 'projection']
+    for _, query, key in model.key_encoder.pairs():
+        key_state = key.state_dict()
+        assert set(key_state) == set(query.state_dict())
+        for name, value in query.state_dict().items():
+            torch.testing.assert_close(key_state[name], value, msg=name)
 
 
 def test_two_view_preprocessor():
@@ -186,14 +200,26 @@ def test_two_view_preprocessor():
 
 
 def test_cotuning_and_bituning_on_one_head():
-    model = build(head=dict(type='CoTuningContrastiveHead',
-                            num_source_classes=5))
+    """CoTuningHead with a contrastive loss: Co-tuning's two terms plus
+    Bi-tuning's two, each as the plain heads compute it."""
+    model = build(head=dict(type='CoTuningHead', num_source_classes=5))
     rel = torch.rand(NUM, 5)
     model.head.set_relationship(rel / rel.sum(1, keepdim=True))
+    plain = build()
+    plain.load_state_dict(model.state_dict(), strict=False)
+    plain.key_encoder.start(iteration=1)  # keep the loaded key encoder
+    want = plain(**plain.data_preprocessor(batch(), True), mode='loss')
     data = model.data_preprocessor(batch(), True)
     losses = model(**data, mode='loss')
     assert set(losses) == {'loss', 'loss_source', 'loss_cce', 'loss_ccl'}
-    assert all(torch.isfinite(v) for v in losses.values())
+    for key in ('loss', 'loss_cce', 'loss_ccl'):
+        torch.testing.assert_close(losses[key], want[key])
+    with torch.no_grad():
+        feats = model.extract_feat(data['inputs'][0])[-1]
+    labels = torch.cat([s.gt_label for s in data['data_samples']])
+    source = -(model.head.relationship[labels] *
+               model.head.source_fc(feats).log_softmax(1)).sum(1).mean()
+    torch.testing.assert_close(losses['loss_source'], 2.3 * source)
 
 
 def test_training_needs_two_views_and_the_hook():
@@ -201,7 +227,7 @@ def test_training_needs_two_views_and_the_hook():
     data = model.data_preprocessor(batch(), True)
     with pytest.raises(ValueError, match="type='MultiView'"):
         model(data['inputs'][0], data['data_samples'], mode='loss')
-    model.momentum_hooked = False
+    model.key_encoder.updating = False
     with pytest.raises(RuntimeError, match='MomentumEncoderHook'):
         model(**data, mode='loss')
 
@@ -209,9 +235,14 @@ def test_training_needs_two_views_and_the_hook():
 @pytest.mark.parametrize('head,projector,message', [
     (dict(type='LinearClsHead'), None, 'model.head must have'),
     (None, dict(num_classes=5), 'model.projector.num_classes'),
-    (dict(queue_size=0), None, 'model.head.queue_size'),
-    (dict(temperature=0.), None, 'model.head.temperature'),
-    (None, dict(queue_size=0), 'model.projector.queue_size'),
+    (dict(contrastive_loss=dict(type='ContrastiveCELoss', queue_size=0)),
+     None, 'model.head.contrastive_loss.queue_size'),
+    (dict(contrastive_loss=dict(type='ContrastiveCELoss', temperature=0.)),
+     None, 'model.head.contrastive_loss.temperature'),
+    (None, dict(loss=dict(type='CategoricalContrastiveLoss', queue_size=0)),
+     'model.projector.loss.queue_size'),
+    (dict(contrastive_loss=dict(type='ContrastiveCELoss', num_classes=5)),
+     None, r'contrastive_loss.num_classes \(5\) must equal'),
     (None, dict(out_channels=0), 'model.projector.out_channels'),
 ])
 def test_bad_configuration_names_the_key(head, projector, message):

@@ -11,10 +11,15 @@ from tests.helpers import NUM_SOURCE, make_source_checkpoint
 C, D = 4, 16
 
 
-def build_head(**kwargs):
+def build_head(source_weight=2.3, **kwargs):
     init_default_scope('mmft')
-    cfg = dict(type='CoTuningHead', num_classes=C, in_channels=D,
-               num_source_classes=NUM_SOURCE, source_loss_weight=2.3)
+    cfg = dict(
+        type='CoTuningHead',
+        num_classes=C,
+        in_channels=D,
+        num_source_classes=NUM_SOURCE,
+        source_loss=dict(
+            type='CrossEntropyLoss', use_soft=True, loss_weight=source_weight))
     cfg.update(kwargs)
     head = MODELS.build(cfg)
     head.init_weights()
@@ -71,13 +76,13 @@ def test_gradients_reach_each_head_from_its_own_term():
 
 
 def test_zero_weight_gives_the_plain_fine_tuning_gradient():
-    head = build_head(source_loss_weight=0.)
+    head = build_head(source_weight=0.)
     head.set_relationship(random_relationship())
     feats = torch.randn(5, D, requires_grad=True)
     labels = torch.tensor([0, 1, 2, 3, 0])
     sum(head.loss((feats, ), samples(labels)).values()).backward()
-    erm = torch.autograd.grad(
-        F.cross_entropy(head.fc(feats), labels), feats)[0]
+    erm = torch.autograd.grad(F.cross_entropy(head.fc(feats), labels),
+                              feats)[0]
     torch.testing.assert_close(feats.grad, erm)
 
 
@@ -112,7 +117,7 @@ def test_prediction_uses_only_the_target_head():
 
 def test_loss_without_relationship_says_what_to_add():
     head = build_head()
-    with pytest.raises(RuntimeError, match='CategoryRelationshipHook'):
+    with pytest.raises(ValueError, match='CategoryRelationshipHook'):
         head.loss((torch.randn(2, D), ), samples([0, 1]))
 
 
@@ -124,22 +129,138 @@ def test_source_head_is_loaded_from_the_checkpoint(tmp_path):
     torch.testing.assert_close(head.source_fc.bias, state['head.fc.bias'])
 
 
-def test_checkpoint_without_classifier_fails_clearly(tmp_path):
-    path = str(tmp_path / 'backbone_only.pth')
-    torch.save(dict(state_dict={'backbone.conv1.weight': torch.zeros(1)}),
-               path)
-    with pytest.raises(KeyError, match='needs the pretrained classifier'):
+def save_state(path, state, meta=None):
+    ckpt = dict(state_dict=state)
+    if meta is not None:
+        ckpt['meta'] = meta
+    torch.save(ckpt, str(path))
+    return str(path)
+
+
+def classifier(seed):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(NUM_SOURCE, D,
+                        generator=g), torch.randn(NUM_SOURCE, generator=g))
+
+
+def test_vit_classifier_is_found_without_a_prefix(tmp_path):
+    """A converted ViT keeps its classifier at ``head.layers.head.``; the
+    head finds it (no meta, no source_prefix) among the backbone's tensors,
+    one of which has the classifier's input width."""
+    weight, bias = classifier(1)
+    path = save_state(
+        tmp_path / 'vit.pth', {
+            'backbone.ln1.weight': torch.ones(D),
+            'backbone.layers.0.ffn.layers.1.weight': torch.randn(D, 2 * D),
+            'backbone.layers.0.ffn.layers.1.bias': torch.randn(D),
+            'head.layers.head.weight': weight,
+            'head.layers.head.bias': bias,
+        })
+    head = build_head(source_checkpoint=path)
+    assert head.source_prefix is None
+    torch.testing.assert_close(head.source_fc.weight, weight, rtol=0, atol=0)
+    torch.testing.assert_close(head.source_fc.bias, bias, rtol=0, atol=0)
+
+
+def test_any_single_fitting_classifier_is_found(tmp_path):
+    """Outside the known prefixes, the one [C_s, D] weight with a [C_s]
+    bias: here an mmft Co-tuning checkpoint's own source head (its target
+    head has other shapes)."""
+    weight, bias = classifier(2)
+    path = save_state(
+        tmp_path / 'cotuned.pth', {
+            'head.fc.weight': torch.zeros(3, D),
+            'head.fc.bias': torch.zeros(3),
+            'head.source_fc.weight': weight,
+            'head.source_fc.bias': bias,
+        },
+        meta=dict(iter=10))  # a Runner's meta: no source_prefix
+    head = build_head(source_checkpoint=path)
+    torch.testing.assert_close(head.source_fc.weight, weight, rtol=0, atol=0)
+
+
+def test_the_converters_meta_prefix_and_an_explicit_one(tmp_path):
+    """Two fitting classifiers: the converter's meta names the source one;
+    an explicit model.head.source_prefix wins over the meta."""
+    vit, other = classifier(3), classifier(4)
+    state = {
+        'head.layers.head.weight': vit[0],
+        'head.layers.head.bias': vit[1],
+        'head.fc.weight': other[0],
+        'head.fc.bias': other[1],
+    }
+    path = save_state(
+        tmp_path / 'meta.pth',
+        state,
+        meta=dict(
+            source_prefix='head.layers.head.',
+            converter='torchvision_to_mmpretrain.py'))
+    head = build_head(source_checkpoint=path)
+    torch.testing.assert_close(head.source_fc.weight, vit[0], rtol=0, atol=0)
+    head = build_head(source_checkpoint=path, source_prefix='head.fc.')
+    torch.testing.assert_close(head.source_fc.weight, other[0], rtol=0, atol=0)
+    bad = save_state(
+        tmp_path / 'bad_meta.pth',
+        state,
+        meta=dict(source_prefix='head.linear.'))
+    with pytest.raises(
+            KeyError, match=r"no 'head.linear.weight'.*meta\['source_"):
+        build_head(source_checkpoint=bad)
+
+
+def test_two_fitting_classifiers_without_meta_are_refused(tmp_path):
+    vit, other = classifier(3), classifier(4)
+    path = save_state(
+        tmp_path / 'two.pth', {
+            'head.layers.head.weight': vit[0],
+            'head.layers.head.bias': vit[1],
+            'head.fc.weight': other[0],
+            'head.fc.bias': other[1],
+        })
+    with pytest.raises(ValueError, match='holds 2 classifiers') as error:
         build_head(source_checkpoint=path)
+    message = str(error.value)
+    assert "'head.layers.head.'" in message and "'head.fc.'" in message
+    assert 'model.head.source_prefix' in message
+
+
+def test_checkpoint_without_classifier_fails_clearly(tmp_path):
+    """A backbone-only checkpoint (e.g. a MoCo conversion): the error names
+    a sample of its keys, their number, and the converters that keep the
+    classifier."""
+    state = {f'backbone.layer{i}.weight': torch.zeros(1) for i in range(20)}
+    path = save_state(tmp_path / 'backbone_only.pth', state)
+    with pytest.raises(KeyError, match='needs the pretrained classifier') \
+            as error:
+        build_head(source_checkpoint=path)
+    message = str(error.value)
+    assert message.startswith('CoTuningHead:')  # not a quoted repr
+    assert 'holds 20 keys' in message
+    assert "'backbone.layer0.weight'" in message
+    assert '(and 12 more)' in message
+    assert 'torchvision_to_mmpretrain.py' in message
+    assert "'head.fc.'" in message and "'head.layers.head.'" in message
     wrong = str(tmp_path / 'wrong.pth')
-    torch.save({'head.fc.weight': torch.zeros(7, D),
-                'head.fc.bias': torch.zeros(7)}, wrong)
-    with pytest.raises(ValueError, match='num_source_classes'):
+    torch.save(
+        {
+            'head.fc.weight': torch.zeros(7, D),
+            'head.fc.bias': torch.zeros(7)
+        }, wrong)
+    with pytest.raises(ValueError, match=r"'head.fc.': \[7, 16\]"):
         build_head(source_checkpoint=wrong)
+    with pytest.raises(ValueError, match='num_source_classes'):
+        build_head(source_checkpoint=wrong, source_prefix='head.fc.')
 
 
-@pytest.mark.parametrize('key,value', [('num_classes', 0),
-                                       ('in_channels', -1),
-                                       ('source_loss_weight', -1.)])
+@pytest.mark.parametrize('key,value', [('num_classes', 0), ('in_channels', -1),
+                                       ('source_weight', -1.)])
 def test_bad_arguments_name_the_key(key, value):
-    with pytest.raises(ValueError, match=f'model.head.{key}'):
+    match = 'model.head.source_loss.loss_weight' if key == 'source_weight' \
+        else f'model.head.{key}'
+    with pytest.raises(ValueError, match=match):
         build_head(**{key: value})
+
+
+def test_moved_arguments_say_where_they_went():
+    with pytest.raises(TypeError, match='model.head.source_loss.loss_weight'):
+        build_head(source_loss_weight=2.3)

@@ -1,12 +1,15 @@
 """PerClassQueue under two gloo processes: both ranks hold the same queue."""
 import os.path as osp
 
+import pytest
 import torch
 import torch.distributed as torch_dist
 import torch.multiprocessing as mp
 
 from mmft.models.utils import PerClassQueue, interleave_ranks
 from tests.helpers import free_port
+
+pytestmark = pytest.mark.slow
 
 
 def rank_keys(rank):

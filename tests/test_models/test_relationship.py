@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from mmft.models.utils import (accumulate_source_probs, direct_relationship,
-                               reverse_relationship, validate_relationship)
+from mmft.models.utils import (accumulate_source_probs, check_relationship,
+                               direct_relationship, reverse_relationship)
+from mmft.models.utils.relationship import _fit_scale, _holdout_split
 
 
 def softmax(x):
@@ -48,7 +49,8 @@ def test_direct_is_independent_of_order_and_batching():
 
 def test_direct_temperature_and_one_hot_sanity():
     labels = torch.tensor([0, 0, 1, 2])
-    perm = torch.tensor([4, 1, 3])  # class c always predicted as source perm[c]
+    perm = torch.tensor([4, 1,
+                         3])  # class c always predicted as source perm[c]
     logits = torch.full((4, 6), -1e4)
     logits[torch.arange(4), perm[labels]] = 1e4
     rel = direct_relationship(*accumulate_source_probs(logits, labels, 3))
@@ -86,10 +88,86 @@ def test_reverse_is_a_distribution_and_finds_the_mapping():
     assert rel.argmax(1).tolist() == perm.tolist()
 
 
-def test_validate_relationship_messages():
+def test_check_relationship_messages():
     good = torch.full((3, 5), 0.2)
-    validate_relationship(good, 3, 5, 'x')
+    check_relationship(good, 3, 5, 'x')
     with pytest.raises(ValueError, match=r'shape \(3, 4\).*\(3, 5\)'):
-        validate_relationship(torch.full((3, 4), 0.25), 3, 5, 'the cache')
+        check_relationship(torch.full((3, 4), 0.25), 3, 5, 'the cache')
     with pytest.raises(ValueError, match='do not sum to 1'):
-        validate_relationship(torch.zeros(3, 5), 3, 5, 'the cache')
+        check_relationship(torch.zeros(3, 5), 3, 5, 'the cache')
+    negative = good.clone()
+    negative[0, :2] = torch.tensor([-0.2, 0.6])
+    with pytest.raises(ValueError, match='negative entries'):
+        check_relationship(negative, 3, 5, 'the head')
+    with pytest.raises(ValueError, match=r'the head .*\. Add the hook\.$'):
+        check_relationship(
+            torch.zeros(3, 5), 3, 5, 'the head', hint='Add the hook.')
+
+
+def optimal_scale(scores: np.ndarray, labels: np.ndarray) -> float:
+    """The minimiser of the official calibration's NLL, found another way:
+    scipy's bounded Brent search on the NLL itself (not its slope)."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import logsumexp
+
+    def nll(s):
+        z = s * scores
+        return np.mean(logsumexp(z, 1) - z[np.arange(len(labels)), labels])
+
+    return minimize_scalar(
+        nll, bounds=(-100, 100), method='bounded', options=dict(xatol=1e-12)).x
+
+
+def held_out_case(seed=7, n=240, num_source=9, num_target=4):
+    """Source probabilities whose target labels are noisy (not separable)."""
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(num_target), n // num_target)
+    home = rng.permutation(num_source)[:num_target]
+    logits = rng.normal(0, 1.0, (n, num_source))
+    logits[np.arange(n), home[labels]] += 1.5
+    return softmax(logits / 1.131), labels, home
+
+
+def test_calibration_reaches_the_optimum():
+    """The official code fits the scale s of the calibrated classifier by
+    LBFGS; ours must reach the optimum of that fit (to 1e-6), also where s
+    is far from its start of 1."""
+    probs, labels, home = held_out_case()
+    for stretch in (1.0, 0.05, 12.0):
+        rng = np.random.default_rng(1)
+        coef = stretch * rng.normal(0, 1, (4, probs.shape[1]))
+        coef[np.arange(4), home] += 4 * stretch
+        scores = probs @ coef.T
+        want = optimal_scale(scores, labels)
+        got = _fit_scale(torch.from_numpy(scores), torch.from_numpy(labels))
+        assert got == pytest.approx(want, abs=1e-6, rel=1e-7)
+
+
+def test_calibration_of_separable_scores_stops_where_the_nll_is_flat():
+    labels = torch.arange(6) % 3
+    scores = torch.eye(3, dtype=torch.float64)[labels] * 2.0
+    scale = _fit_scale(scores, labels)
+    assert 5 < scale < 1e4  # the NLL falls for ever; its slope is ~0 here
+    nll = torch.nn.functional.cross_entropy(scale * scores, labels)
+    assert nll < 1e-9
+
+
+def official_reverse(probs, labels, num_classes, c, val_ratio=0.2):
+    """The official ``relationship_learning`` (thuml/CoTuning), given the
+    calibrated probabilities, one C, and the same held-out split as ours;
+    its calibration solved to the optimum."""
+    from sklearn.linear_model import LogisticRegression
+    train, val = _holdout_split(labels, val_ratio, seed=0)
+    clf = LogisticRegression(C=c, fit_intercept=False, max_iter=100)
+    clf.fit(probs[train], labels[train])
+    scale = optimal_scale(probs[val] @ clf.coef_.T, labels[val])
+    target_given_source = softmax(clf.coef_.T * scale)  # [C_s, C_t]
+    joint = (target_given_source * probs.mean(0)[:, None]).T
+    return joint / joint.sum(1, keepdims=True)
+
+
+def test_reverse_matches_the_official_estimate():
+    probs, labels, _ = held_out_case(seed=11)
+    got = reverse_relationship(probs, labels, 4, cs=(3.0, ))
+    want = official_reverse(probs, labels, 4, c=3.0)
+    np.testing.assert_allclose(got.double().numpy(), want, atol=1e-6)

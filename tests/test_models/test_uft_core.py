@@ -78,7 +78,6 @@ def test_cutmix_lambda_is_the_kept_area_and_input_is_untouched():
         checksum = x.sum().item()
         mixed, a, b, lam = mixer(x)
         assert x.sum().item() == checksum
-        assert 0.0 <= lam <= 1.0
         for row, (i, j) in enumerate(zip(a.tolist(), b.tolist())):
             kept = int((mixed[row] == x[i]).all(0).sum())
             if i != j:  # exact: the box has integer coordinates

@@ -22,7 +22,7 @@ def build(**kwargs):
     cfg.update(kwargs)
     model = MODELS.build(cfg)
     model.init_weights()
-    model.momentum_hooked = True
+    model.key_encoder.start()
     return model.train()
 
 
@@ -36,7 +36,8 @@ def test_plain_moco_loss_and_enqueue():
     inputs = views()
     queue = model.queue.clone()
     with torch.no_grad():
-        keys = F.normalize(model.key_neck(model.key_backbone(inputs[1]))[0])
+        enc = model.key_encoder
+        keys = F.normalize(enc.neck(enc.backbone(inputs[1]))[0])
     losses = model(inputs, [None] * 4, mode='loss')
     assert set(losses) == {'loss'}
     z = F.normalize(model.neck(model.backbone(inputs[0]))[0])
@@ -48,8 +49,7 @@ def test_plain_moco_loss_and_enqueue():
     torch.testing.assert_close(model.queue[:4], keys)  # enqueued after
     assert model.queue_ptr.item() == 4
     losses['loss'].backward()
-    assert all(p.grad is None for n, p in model.named_parameters()
-               if n.startswith('key_'))
+    assert list(model.key_encoder.parameters()) == []
 
 
 def test_mixed_queries_add_eq6_and_no_keys():
@@ -59,8 +59,6 @@ def test_mixed_queries_add_eq6_and_no_keys():
     losses = model(inputs, [None] * 4, mode='loss')
     assert set(losses) == {'loss', 'loss_mix', 'lam'}
     assert model.queue_ptr.item() == 4  # nothing enqueued for mixed images
-    lam = float(losses['lam'])
-    assert 0 <= lam <= 1
     losses['loss_mix'].backward()
     assert model.backbone.conv1.weight.grad.abs().sum() > 0
 
@@ -99,22 +97,28 @@ def test_training_needs_two_views_and_the_hook():
     model = build()
     with pytest.raises(ValueError, match="type='MultiView'"):
         model(views()[0], None, mode='loss')
-    model.momentum_hooked = False
+    model.key_encoder.updating = False
     with pytest.raises(RuntimeError, match='MomentumEncoderHook'):
         model(views(), None, mode='loss')
 
 
-def test_functional_infonce_matches_the_model():
+def test_functional_infonce_is_cross_entropy_on_positive_first():
     torch.manual_seed(0)
     q, k = F.normalize(torch.randn(3, 16), dim=1), F.normalize(
         torch.randn(3, 16), dim=1)
     queue = F.normalize(torch.randn(8, 16), dim=1)
-    assert queue_infonce(q, k, queue).shape == (3, )
+    logits = torch.cat([(q * k).sum(1, keepdim=True), q @ queue.T], 1) / 0.2
+    want = F.cross_entropy(logits, torch.zeros(3, dtype=torch.long),
+                           reduction='none')
+    torch.testing.assert_close(queue_infonce(q, k, queue), want)
 
 
 @pytest.mark.parametrize('kwargs,key', [
     (dict(queue_len=0), 'model.queue_len'),
-    (dict(temperature=0), 'model.temperature'),
+    (dict(loss=dict(type='MixedQueryInfoNCELoss', temperature=0)),
+     'model.loss.temperature'),
+    (dict(key_momentum=1.5), 'model.key_momentum must be'),
+    (dict(key_momentum_schedule='linear'), 'model.key_momentum_schedule'),
     (dict(mix=dict(mode='both')), 'model.mix.mode'),
     (dict(mix=dict(type='x')), 'model.mix.type'),
 ])
@@ -135,6 +139,58 @@ def test_pretrained_queue_is_fresh_unless_load_queue(tmp_path, load_queue):
                   init_cfg=dict(type='Pretrained', checkpoint=path))
     # weights come from the checkpoint either way; the queue only if asked
     assert torch.all(model.backbone.conv1.weight == 0.25)
-    assert torch.all(model.key_backbone.conv1.weight == 0.25)
+    model.key_encoder.start()
+    assert torch.all(model.key_encoder.backbone.conv1.weight == 0.25)
     assert torch.all(model.queue == 0.5) == load_queue
     assert (model.queue_ptr.item() == 7) == load_queue
+
+
+def test_load_queue_takes_mmpretrains_moco_queue(tmp_path):
+    """mmpretrain's MoCo stores its queue as [feat_dim, K] (keys are
+    columns); UFTMoCo(load_queue=True) gets the same keys as rows."""
+    init_default_scope('mmft')
+    torch.manual_seed(3)
+    neck = dict(type='MoCoV2Neck', in_channels=FEAT_DIM, hid_channels=32,
+                out_channels=16, with_avg_pool=True)
+    moco = MODELS.build(dict(
+        type='mmpretrain.MoCo', backbone=TINY_BACKBONE, neck=neck,
+        head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'),
+                  temperature=0.2),
+        queue_len=32, feat_dim=16, data_preprocessor=dict(
+            type='SelfSupDataPreprocessor', mean=[127.5] * 3,
+            std=[127.5] * 3)))
+    moco.queue_ptr.fill_(5)
+    assert moco.queue.shape == (16, 32)
+    path = str(tmp_path / 'moco.pth')
+    torch.save({'state_dict': moco.state_dict()}, path)
+    model = build(load_queue=True,
+                  init_cfg=dict(type='Pretrained', checkpoint=path))
+    torch.testing.assert_close(model.queue, moco.queue.t())
+    assert model.queue_ptr.item() == 5
+    torch.testing.assert_close(model.backbone.conv1.weight,
+                               moco.backbone.conv1.weight)
+
+
+def test_partial_load_is_one_summary_line(tmp_path, monkeypatch):
+    """A classifier checkpoint: backbone loaded, neck kept, head unused,
+    said in one line (not mmengine's list of every missing key)."""
+    source = build()
+    state = {k: v for k, v in source.state_dict().items()
+             if k.startswith('backbone.')}
+    state['head.fc.weight'] = torch.zeros(10, FEAT_DIM)
+    state['head.fc.bias'] = torch.zeros(10)
+    path = str(tmp_path / 'cls.pth')
+    torch.save({'state_dict': state}, path)
+    lines = []
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    monkeypatch.setattr(logger, 'info', lines.append)
+    monkeypatch.setattr(logger, 'warning', lines.append)
+    build(init_cfg=dict(type='Pretrained', checkpoint=path))
+    summary = [line for line in lines if line.startswith('UFTMoCo: loaded')]
+    assert summary == [
+        f'UFTMoCo: loaded {len(state) - 2} tensors from {path}; not in it, '
+        'kept from init: neck (4); not used: head.fc (2); the key encoder '
+        'is copied from it when training starts'
+    ]
+    assert not any('missing keys' in str(line) for line in lines)

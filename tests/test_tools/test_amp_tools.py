@@ -7,6 +7,8 @@ import pytest
 from tests.helpers import make_uft_assets, run_in_process, tool_options
 from tests.test_tools.test_kill_resume import losses, uft_options
 
+pytestmark = pytest.mark.slow
+
 # method: (config, options(assets, iterations))
 METHODS = {
     'cotuning': ('tiny_cotuning.py',

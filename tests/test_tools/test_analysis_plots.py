@@ -1,10 +1,13 @@
 """tools/analysis: the relationship's top classes and heatmap, loss curves."""
 import json
 
+import pytest
 import torch
 
 from tests.helpers import python, run_tool
 from tests.test_tools.test_converters import load_tool
+
+pytestmark = pytest.mark.slow
 
 
 def test_relationship_top_classes_and_heatmap(tmp_path):

@@ -2,7 +2,11 @@
 only that each method's row is complete and consistent)."""
 import re
 
+import pytest
+
 from tests.helpers import python, run_tool
+
+pytestmark = pytest.mark.slow
 
 
 def test_methods_speed_prints_every_method_in_both_formats():

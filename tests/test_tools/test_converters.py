@@ -31,6 +31,7 @@ def classifier(backbone, in_channels, **preprocessor):
     return model.eval()
 
 
+@pytest.mark.slow
 def test_torchvision_resnet_gives_the_same_logits(tmp_path):
     import torchvision
     torch.manual_seed(0)
@@ -54,6 +55,7 @@ def test_resnet_without_classifier_is_refused():
         convert({'conv1.weight': torch.zeros(1)})
 
 
+@pytest.mark.slow
 def test_efficientnet_lite0_package_weights_see_a_cat(tmp_path):
     """The real ImageNet weights: scikit-image's chelsea is a cat."""
     import cv2
@@ -82,6 +84,7 @@ def test_efficientnet_block_mapping():
         tool.block_position(16)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('version', ['v1', 'v2'])
 def test_moco_query_encoder_becomes_the_backbone(tmp_path, version):
     """A MoCo checkpoint of a torchvision ResNet-18: the converted backbone

@@ -1,6 +1,6 @@
 """The tools refuse what could run code or mix runs up, in this process."""
-import os
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -12,6 +12,8 @@ from mmft.utils.work_dir import WorkDirBusyError
 from tests.helpers import ROOT, load, payload_checkpoint
 from tests.helpers import run_in_process as run
 from tests.helpers import tool_options
+
+pytestmark = pytest.mark.slow
 
 CONFIG = osp.join(ROOT, 'tests', 'configs', 'tiny_cotuning.py')
 

@@ -12,6 +12,8 @@ import torch
 from tests.helpers import (ROOT, free_port, load, make_dataset,
                            make_source_checkpoint, run_tool, tool_options)
 
+pytestmark = pytest.mark.slow
+
 FAKE_SRUN = r'''#!/usr/bin/env bash
 # srun on one machine: --ntasks copies of the command, with SLURM_* set
 n=1

@@ -4,6 +4,8 @@ import pytest
 from tests.helpers import python, run_tool
 from tests.test_tools.test_converters import load_tool
 
+pytestmark = pytest.mark.slow
+
 
 def test_fixed_fraction_is_reproducible(tmp_path):
     src = tmp_path / 'train.txt'

@@ -9,6 +9,8 @@ from tests.helpers import (make_dataset, make_source_checkpoint, python,
                            run_tool, tool_options)
 from tests.test_tools.test_converters import load_tool
 
+pytestmark = pytest.mark.slow
+
 
 def write_run(run, protocol: str, last: float, selected: float) -> None:
     run.mkdir(parents=True)

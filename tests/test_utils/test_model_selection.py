@@ -22,6 +22,7 @@ def test_holdout_takes_a_share_of_every_class_and_never_all():
     assert not np.array_equal(val, other)
 
 
+@pytest.mark.slow
 def test_validation_comes_from_the_labelled_subset_not_the_test_set(
         assets, tmp_path):
     cfg = tiny_cfg(assets, tmp_path, max_iters=2)

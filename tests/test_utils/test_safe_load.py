@@ -151,6 +151,7 @@ def test_mmengine_loads_through_it_only_inside_the_block(tmp_path):
     assert not osp.exists(marker)
 
 
+@pytest.mark.slow
 def test_importing_mmft_changes_no_loader():
     code = ('from mmengine.runner.checkpoint import CheckpointLoader as C\n'
             "before = C._schemes['']\n"

@@ -24,6 +24,7 @@ def hold_lock(work_dir):
     return proc
 
 
+@pytest.mark.slow
 def test_second_run_is_refused_with_the_holders_pid(tmp_path):
     proc = hold_lock(str(tmp_path))
     try:
@@ -35,6 +36,7 @@ def test_second_run_is_refused_with_the_holders_pid(tmp_path):
         proc.wait()
 
 
+@pytest.mark.slow
 def test_lock_of_a_killed_run_does_not_block(tmp_path):
     proc = hold_lock(str(tmp_path))
     os.kill(proc.pid, signal.SIGKILL)

@@ -1,8 +1,15 @@
 """Convert torchvision ResNet ImageNet weights to an mmpretrain checkpoint.
 
-The 1000-class ``fc`` is kept as ``head.fc.*`` so that Co-tuning can use it
-as its source head (``model.head.source_checkpoint``); the rest becomes
-``backbone.*`` (mmpretrain's ResNet uses torchvision's names).
+The keys are renamed by mmpretrain's own ``convert_resnet`` (its
+``tools/model_converters/torchvision_to_mmpretrain.py``: ``fc.*`` becomes
+``head.fc.*``, the rest ``backbone.*``, as mmpretrain's ResNet uses
+torchvision's names). mmpretrain installs its tools as package data under
+``mmpretrain/.mim/tools``, not as an importable module, so the script is
+loaded from there by path. Around it this tool adds what Co-tuning needs:
+the 1000-class ``fc`` must be there (it is the source head of
+``model.head.source_checkpoint``), the input is loaded safely, and the
+output is an mmengine checkpoint (``state_dict`` and ``meta``) written
+atomically.
 
 Usage::
 
@@ -12,10 +19,36 @@ Usage::
         resnet50-0676ba61.pth checkpoints/resnet50_tv_in1k.pth
 """
 import argparse
+import importlib.util
 import os.path as osp
 from collections import OrderedDict
+from types import ModuleType
+
+import mmpretrain
 
 from mmft.utils import atomic_save, load_checkpoint_file
+
+
+def mmpretrain_converter(name: str) -> ModuleType:
+    """One of the ``tools/model_converters`` scripts mmpretrain installs.
+
+    Args:
+        name (str): The script's name without ``.py``.
+
+    Returns:
+        ModuleType: The script, loaded as a module (its ``main`` not run).
+    """
+    path = osp.join(
+        osp.dirname(mmpretrain.__file__), '.mim', 'tools', 'model_converters',
+        f'{name}.py')
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'{path} does not exist: this mmpretrain install has no tools '
+            'folder; reinstall it from its wheel (pip install mmpretrain)')
+    spec = importlib.util.spec_from_file_location(f'_mmpretrain_{name}', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def convert(src: dict) -> OrderedDict:
@@ -34,11 +67,7 @@ def convert(src: dict) -> OrderedDict:
                        'torchvision ResNet classifier checkpoint, and '
                        'Co-tuning needs the classifier')
     out = OrderedDict()
-    for key, value in src.items():
-        if key.startswith('fc.'):
-            out['head.' + key] = value
-        else:
-            out['backbone.' + key] = value
+    mmpretrain_converter('torchvision_to_mmpretrain').convert_resnet(src, out)
     return out
 
 
@@ -47,7 +76,8 @@ def main() -> None:
     parser.add_argument('src', help='torchvision ResNet checkpoint')
     parser.add_argument('out', help='output checkpoint path')
     parser.add_argument(
-        '--trust', action='store_true',
+        '--trust',
+        action='store_true',
         help='unpickle the input in full (it can run code); without it the '
         'file is loaded with weights_only=True')
     args = parser.parse_args()

@@ -9,17 +9,22 @@ model = dict(
         type='ContrastiveCEHead',
         num_classes=1000,  # set by the dataset's leaf config
         in_channels=1280,
-        queue_size=16,
-        temperature=0.07,
-        cce_weight=1.0,
+        contrastive_loss=dict(
+            type='ContrastiveCELoss',
+            queue_size=16,
+            temperature=0.07,
+            loss_weight=1.0),
         topk=(1, )),
     projector=dict(
         type='ProjectorHead',
         in_channels=1280,
         out_channels=128,
         num_classes=1000,  # set by the dataset's leaf config
-        queue_size=16,
-        temperature=0.07,
-        loss_weight=1.0),
+        loss=dict(
+            type='CategoricalContrastiveLoss',
+            queue_size=16,
+            temperature=0.07,
+            loss_weight=1.0)),
+    key_momentum=0.999,
 )
-custom_hooks = [dict(type='MomentumEncoderHook', key_momentum=0.999)]
+custom_hooks = [dict(type='MomentumEncoderHook')]

@@ -8,7 +8,8 @@ model = dict(
         num_classes=1000,  # set by the dataset's leaf config
         in_channels=1280,
         num_source_classes=1000,
-        source_loss_weight=2.3,
+        source_loss=dict(
+            type='CrossEntropyLoss', use_soft=True, loss_weight=2.3),
         source_checkpoint={{_base_.pretrained}},
         topk=(1, )))
 custom_hooks = [dict(type='CategoryRelationshipHook', approach='direct')]

@@ -14,8 +14,9 @@ model = dict(
         with_avg_pool=True),
     queue_len=65536,  # a dataset leaf sets one for its size
     feat_dim=128,
-    temperature=0.2,
+    loss=dict(type='MixedQueryInfoNCELoss', temperature=0.2),
+    key_momentum=0.999,
     mix=dict(type='cutmix', alpha=1.0, pairing='batch_perm'),
     init_cfg=dict(type='Pretrained', checkpoint=pretrained),
 )
-custom_hooks = [dict(type='MomentumEncoderHook', key_momentum=0.999)]
+custom_hooks = [dict(type='MomentumEncoderHook')]

@@ -21,8 +21,9 @@ model = dict(
         with_avg_pool=True),
     queue_len=65536,
     feat_dim=128,
-    temperature=0.2,
+    loss=dict(type='MixedQueryInfoNCELoss', temperature=0.2),
+    key_momentum=0.999,
     mix=None,
     init_cfg=dict(type='Pretrained', checkpoint=pretrained),
 )
-custom_hooks = [dict(type='MomentumEncoderHook', key_momentum=0.999)]
+custom_hooks = [dict(type='MomentumEncoderHook')]

@@ -10,23 +10,17 @@ import torch
 from mmengine import dist
 from mmengine.hooks import Hook
 from mmengine.utils import ProgressBar
+from mmpretrain.utils import get_ori_model
 
 from mmft.models.heads import CoTuningHead
-from mmft.models.utils import (accumulate_source_probs, direct_relationship,
-                               reverse_relationship, validate_relationship)
+from mmft.models.utils import (accumulate_source_probs, check_relationship,
+                               direct_relationship, reverse_relationship)
 from mmft.registry import HOOKS
 from mmft.utils import (atomic_save, find_modules, innermost_dataset,
-                        load_checkpoint_file, unwrap_model)
+                        load_checkpoint_file)
 
 # Temperature that matches the official code's calibration constant.
 OFFICIAL_TEMPERATURE = 1 / 0.8840456604957581
-
-
-def innermost_dataset_object(dataset):
-    """Follow ``dataset`` attributes of built wrappers to the inner one."""
-    while hasattr(dataset, 'dataset') and not hasattr(dataset, 'data_root'):
-        dataset = dataset.dataset
-    return dataset
 
 
 @HOOKS.register_module()
@@ -41,11 +35,14 @@ class CategoryRelationshipHook(Hook):
     buffer (so checkpoints carry it) and into the cache.
 
     Args:
-        approach (str): 'direct' (TLlib) or 'reverse' (the official code's
-            default, calibrated logistic regression). Defaults to 'direct'.
-        temperature (float): Softmax temperature of the source predictions.
-            1.0 is TLlib's; ``OFFICIAL_TEMPERATURE`` (about 1.131) is the
-            official code's calibration. Defaults to 1.0.
+        approach (str): 'direct' (TLlib's estimate) or 'reverse' (the
+            official code's default: calibrated logistic regression, at the
+            official temperature unless ``temperature`` says otherwise).
+            Defaults to 'direct'.
+        temperature (float, optional): Softmax temperature of the source
+            predictions. None takes the approach's own: 1.0 (TLlib's) for
+            'direct', ``OFFICIAL_TEMPERATURE`` (about 1.131, the official
+            code's calibration) for 'reverse'. Defaults to None.
         pipeline (list[dict], optional): Pipeline of the pass. Defaults to
             the test (else val) dataloader's pipeline.
         batch_size (int, optional): Batch size of the pass. Defaults to the
@@ -62,7 +59,7 @@ class CategoryRelationshipHook(Hook):
 
     def __init__(self,
                  approach: str = 'direct',
-                 temperature: float = 1.0,
+                 temperature: Optional[float] = None,
                  pipeline: Optional[List[dict]] = None,
                  batch_size: Optional[int] = None,
                  cache_file: Optional[str] = 'relationship.pth',
@@ -71,6 +68,9 @@ class CategoryRelationshipHook(Hook):
         if approach not in ('direct', 'reverse'):
             raise ValueError('CategoryRelationshipHook: `approach` must be '
                              f"'direct' or 'reverse', got {approach!r}")
+        if temperature is None:
+            temperature = (
+                OFFICIAL_TEMPERATURE if approach == 'reverse' else 1.0)
         if not temperature > 0:
             raise ValueError('CategoryRelationshipHook: `temperature` must be '
                              f'> 0, got {temperature!r}')
@@ -95,9 +95,9 @@ class CategoryRelationshipHook(Hook):
         for name, head in find_modules(runner.model, CoTuningHead):
             key = f'{name}.relationship' if name else 'relationship'
             if key in state:
-                validate_relationship(state[key], head.num_classes,
-                                      head.num_source_classes,
-                                      f'checkpoint key {key!r}')
+                check_relationship(state[key], head.num_classes,
+                                   head.num_source_classes,
+                                   f'checkpoint key {key!r}')
 
     # ------------------------------------------------------------- the pass
     def before_train(self, runner) -> None:
@@ -120,14 +120,19 @@ class CategoryRelationshipHook(Hook):
                     dict(relationship=relationship.cpu(), **fingerprint),
                     self._cache_path(runner))
         for h in pending:
-            validate_relationship(relationship, h.num_classes,
-                                  h.num_source_classes, 'the estimate')
+            check_relationship(relationship, h.num_classes,
+                               h.num_source_classes, 'the estimate')
             h.set_relationship(relationship)
 
     @staticmethod
     def _is_set(head: CoTuningHead) -> bool:
-        rows = head.relationship.sum(1)
-        return bool(torch.allclose(rows, torch.ones_like(rows), atol=1e-3))
+        """Whether the head holds a relationship (the buffer starts at 0)."""
+        try:
+            check_relationship(head.relationship, head.num_classes,
+                               head.num_source_classes, 'the head')
+        except ValueError:
+            return False
+        return True
 
     def _cache_path(self, runner) -> str:
         return osp.join(runner.work_dir, osp.expanduser(self.cache_file))
@@ -138,25 +143,26 @@ class CategoryRelationshipHook(Hook):
         source head), its pipeline, the samples and labels, the classes and
         the estimate's settings. No path: new weights behind the same file
         name make a new fingerprint, and a moved data root keeps it."""
-        model = unwrap_model(runner.model)
+        model = get_ori_model(runner.model)
         source = next(f'{n}.' for n, m in model.named_modules() if m is head)
         weights = hashlib.sha1()
         for name, tensor in sorted(model.state_dict().items()):
             if name.startswith(('data_preprocessor.', 'backbone.', 'neck.',
                                 f'{source}source_fc.')):
                 weights.update(name.encode())
-                weights.update(tensor.detach().cpu().contiguous().reshape(
-                    -1).view(torch.uint8).numpy().tobytes())
+                weights.update(
+                    tensor.detach().cpu().contiguous().reshape(-1).view(
+                        torch.uint8).numpy().tobytes())
         dataset = runner.train_dataloader.dataset
-        samples = hashlib.sha1(np.asarray(dataset.get_gt_labels(),
-                                          dtype=np.int64).tobytes())
-        root = getattr(innermost_dataset_object(dataset), 'data_root', '')
+        samples = hashlib.sha1(
+            np.asarray(dataset.get_gt_labels(), dtype=np.int64).tobytes())
+        root = getattr(innermost_dataset(dataset), 'data_root', '')
         for i in range(len(dataset)):  # once a run, not a training step
             path = dataset.get_data_info(i).get('img_path', '')
-            samples.update((osp.relpath(path, root) if path and root else
-                            str(path)).encode())
-        pipeline = json.dumps(self._pipeline(runner), sort_keys=True,
-                              default=str)
+            samples.update((osp.relpath(path, root)
+                            if path and root else str(path)).encode())
+        pipeline = json.dumps(
+            self._pipeline(runner), sort_keys=True, default=str)
         return dict(
             classes=list(self._train_classes(runner) or []),
             samples=samples.hexdigest(),
@@ -171,16 +177,16 @@ class CategoryRelationshipHook(Hook):
         dataset = runner.train_dataloader.dataset
         return getattr(dataset, 'metainfo', {}).get('classes')
 
-    def _read_cache(self, runner, head: CoTuningHead, fingerprint: dict
-                    ) -> Optional[torch.Tensor]:
+    def _read_cache(self, runner, head: CoTuningHead,
+                    fingerprint: dict) -> Optional[torch.Tensor]:
         """The cached relationship if the cache is readable and current."""
         path = self._cache_path(runner)
         if not osp.isfile(path):
             return None
         try:
             cache = load_checkpoint_file(path, map_location='cpu')
-            validate_relationship(cache['relationship'], head.num_classes,
-                                  head.num_source_classes, f'the cache {path!r}')
+            check_relationship(cache['relationship'], head.num_classes,
+                               head.num_source_classes, f'the cache {path!r}')
         except Exception as e:  # unreadable, unsafe or malformed
             runner.logger.warning(f'relationship cache {path!r} is not '
                                   f'usable ({e}); recomputing it')
@@ -193,8 +199,8 @@ class CategoryRelationshipHook(Hook):
         runner.logger.info(f'relationship loaded from {path}')
         return cache['relationship']
 
-    def _load_cache(self, runner, head: CoTuningHead
-                    ) -> Tuple[Optional[torch.Tensor], dict]:
+    def _load_cache(self, runner,
+                    head: CoTuningHead) -> Tuple[Optional[torch.Tensor], dict]:
         """Rank 0 reads the cache if it is valid; all ranks get its answer
         (and rank 0 the fingerprint to store with a new estimate)."""
         result, fingerprint = [None], {}
@@ -210,8 +216,8 @@ class CategoryRelationshipHook(Hook):
         pipeline = self.pipeline
         for key in ('test_dataloader', 'val_dataloader'):
             if pipeline is None and runner.cfg.get(key):
-                pipeline = innermost_dataset(runner.cfg[key]['dataset']).get(
-                    'pipeline')
+                pipeline = innermost_dataset(
+                    runner.cfg[key]['dataset']).get('pipeline')
         if pipeline is None:
             raise ValueError('CategoryRelationshipHook: give `pipeline`, or a '
                              'test_dataloader whose dataset has a pipeline')
@@ -222,8 +228,8 @@ class CategoryRelationshipHook(Hook):
         cfg = copy.deepcopy(runner.cfg.train_dataloader)
         pipeline = self._pipeline(runner)
         innermost_dataset(cfg['dataset'])['pipeline'] = copy.deepcopy(pipeline)
-        cfg['sampler'] = dict(type='DefaultSampler', shuffle=False,
-                              round_up=False)
+        cfg['sampler'] = dict(
+            type='DefaultSampler', shuffle=False, round_up=False)
         cfg.pop('batch_sampler', None)
         cfg['persistent_workers'] = False
         cfg['drop_last'] = False  # every sample exactly once
@@ -234,9 +240,9 @@ class CategoryRelationshipHook(Hook):
     @torch.no_grad()
     def _compute(self, runner, head: CoTuningHead) -> torch.Tensor:
         """One eval pass of the pretrained model over the training set."""
-        loader = runner.build_dataloader(self._loader_cfg(runner),
-                                         seed=runner.seed)
-        model = unwrap_model(runner.model)
+        loader = runner.build_dataloader(
+            self._loader_cfg(runner), seed=runner.seed)
+        model = get_ori_model(runner.model)
         was_training = model.training
         model.eval()
         runner.logger.info(f'learning the Co-tuning relationship '
@@ -253,8 +259,8 @@ class CategoryRelationshipHook(Hook):
             if self.approach == 'reverse':
                 probs.append((logits.double() / self.temperature).softmax(1))
                 labels.append(y)
-                idxs.append(torch.tensor(
-                    [d.sample_idx for d in data['data_samples']]))
+                idxs.append(
+                    torch.tensor([d.sample_idx for d in data['data_samples']]))
             if bar is not None:
                 bar.update()
         model.train(was_training)
@@ -267,15 +273,19 @@ class CategoryRelationshipHook(Hook):
     def _reverse(self, head: CoTuningHead, probs: list, labels: list,
                  idxs: list) -> torch.Tensor:
         """Gather every sample's probabilities, fit on rank 0, broadcast."""
-        local = (torch.cat(probs).cpu().numpy(), torch.cat(labels).cpu().numpy(),
-                 torch.cat(idxs).numpy())
+        local = (torch.cat(probs).cpu().numpy(),
+                 torch.cat(labels).cpu().numpy(), torch.cat(idxs).numpy())
         parts = dist.all_gather_object(local)
         relationship = torch.zeros_like(head.relationship)
         if dist.is_main_process():
             p, y, i = (np.concatenate(x) for x in zip(*parts))
             order = np.argsort(i, kind='stable')  # independent of world size
             relationship = reverse_relationship(
-                p[order], y[order], head.num_classes, self.reverse_val_ratio,
-                seed=0, cs=self.reverse_cs).to(relationship)
+                p[order],
+                y[order],
+                head.num_classes,
+                self.reverse_val_ratio,
+                seed=0,
+                cs=self.reverse_cs).to(relationship)
         dist.broadcast(relationship, src=0)
         return relationship

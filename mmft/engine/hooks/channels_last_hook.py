@@ -3,9 +3,9 @@ from typing import Any
 
 import torch
 from mmengine.hooks import Hook
+from mmpretrain.utils import get_ori_model
 
 from mmft.registry import HOOKS
-from mmft.utils import unwrap_model
 
 
 def to_channels_last(inputs: Any) -> Any:
@@ -38,7 +38,7 @@ class ChannelsLastHook(Hook):
 
     def before_run(self, runner) -> None:
         """Convert the model and its data preprocessor's output."""
-        model = unwrap_model(runner.model)
+        model = get_ori_model(runner.model)
         model.to(memory_format=torch.channels_last)
         preprocessor = model.data_preprocessor
         if getattr(preprocessor, '_channels_last', False):

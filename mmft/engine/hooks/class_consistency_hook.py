@@ -3,9 +3,9 @@ from typing import Optional, Sequence
 
 import numpy as np
 from mmengine.hooks import Hook
+from mmpretrain.utils import get_ori_model
 
 from mmft.registry import HOOKS
-from mmft.utils import unwrap_model
 
 
 def _preview(classes: Sequence[str]) -> str:
@@ -13,9 +13,12 @@ def _preview(classes: Sequence[str]) -> str:
     return shown + (', ...' if len(classes) > 4 else '')
 
 
-def check_split(dataset, key: str, num_classes: int,
+def check_split(dataset,
+                key: str,
+                num_classes: int,
                 expected: Optional[Sequence[str]] = None,
-                expected_from: str = '', hint: str = '') -> None:
+                expected_from: str = '',
+                hint: str = '') -> None:
     """Check one split against the head and the expected class names.
 
     Args:
@@ -40,17 +43,18 @@ def check_split(dataset, key: str, num_classes: int,
             'model.data_preprocessor.num_classes), or check the data root.')
     if classes is not None and expected is not None and \
             list(classes) != list(expected):
-        first = next((i for i, (a, b) in enumerate(zip(classes, expected))
-                      if a != b), min(len(classes), len(expected)))
-        here, there = (list(names)[first] if first < len(names) else None
-                       for names in (classes, expected))
+        first = next(
+            (i for i, (a, b) in enumerate(zip(classes, expected)) if a != b),
+            min(len(classes), len(expected)))
+        here, there = (
+            list(names)[first] if first < len(names) else None
+            for names in (classes, expected))
         raise ValueError(
             f'{key} has other classes than {expected_from}: label {first} is '
             f'{here!r} there but {there!r} in '
             f'{expected_from} ({key}: {_preview(classes)}; '
             f'{expected_from}: {_preview(expected)}). A class folder is '
-            'missing or extra, which would shift every label after it.' +
-            hint)
+            'missing or extra, which would shift every label after it.' + hint)
     if not hasattr(dataset, 'get_gt_labels'):
         return
     labels = np.asarray(dataset.get_gt_labels(), dtype=np.int64).reshape(-1)
@@ -59,7 +63,9 @@ def check_split(dataset, key: str, num_classes: int,
         index = int(bad[0])
         info = dataset.get_data_info(index)
         raise ValueError(
-            f'{key}: sample {index} ({info.get("img_path", "no img_path")}) has label {labels[index]}, but '
+            f'{key}: sample {index} '
+            f'({info.get("img_path", "no img_path")}) has label '
+            f'{labels[index]}, but '
             f'model.head.num_classes={num_classes} allows labels 0 to '
             f'{num_classes - 1} ({bad.size} sample(s) out of range). Set '
             'model.head.num_classes to the number of classes, or fix the '
@@ -73,8 +79,9 @@ class ClassConsistencyHook(Hook):
     For a model whose ``head`` has ``num_classes``: the training set has
     that many classes and every label is below it; the validation set has
     the training classes by name and in order; a loaded checkpoint whose
-    head has as many classes was trained on those classes. Before testing, the test set has the classes
-    the checkpoint was trained on (``meta.dataset_meta.classes``). Each
+    head has as many classes was trained on those classes. Before testing,
+    the test set has the classes the checkpoint was trained on
+    (``meta.dataset_meta.classes``). Each
     failure raises ``ValueError`` naming the config keys and the first
     offending class or sample. Models without such a head (MoCo) are not
     checked. ``tools/train.py`` and ``tools/test.py`` add this hook when a
@@ -88,7 +95,7 @@ class ClassConsistencyHook(Hook):
 
     @staticmethod
     def _num_classes(runner) -> Optional[int]:
-        model = unwrap_model(runner.model)
+        model = get_ori_model(runner.model)
         model = getattr(model, 'module', model)  # a TTA model (--tta)
         head = getattr(model, 'head', None)
         num_classes = getattr(head, 'num_classes', None)
@@ -112,8 +119,12 @@ class ClassConsistencyHook(Hook):
         if saved and classes and len(saved) == num_classes:
             # its head was trained for these labels (load_from or --resume)
             check_split(
-                train, 'train_dataloader.dataset', num_classes, saved,
-                'the loaded checkpoint', hint=' To start new classes from '
+                train,
+                'train_dataloader.dataset',
+                num_classes,
+                saved,
+                'the loaded checkpoint',
+                hint=' To start new classes from '
                 "its weights, load them with model.backbone.init_cfg=dict("
                 "type='Pretrained', prefix='backbone'), not load_from.")
         if runner.val_loop is not None and classes:

@@ -4,13 +4,13 @@ from typing import Dict, Optional, Tuple
 
 import torch
 from mmengine.hooks import Hook
+from mmpretrain.utils import get_ori_model
 
 from mmft.registry import HOOKS
-from mmft.utils import unwrap_model
 
 
-def first_non_finite(state: Dict[str, torch.Tensor]
-                     ) -> Optional[Tuple[str, int, int]]:
+def first_non_finite(
+        state: Dict[str, torch.Tensor]) -> Optional[Tuple[str, int, int]]:
     """The first floating-point tensor of ``state`` with a NaN or inf.
 
     One ``isfinite`` reduction a tensor and one host sync in all.
@@ -60,8 +60,9 @@ class FiniteStateHook(Hook):
         name, count, tensors = found
         newest = self._newest_finite or 'none was saved by this run'
         raise FloatingPointError(
-            f'{when}: {name!r} holds {count} NaN/inf value(s) ({tensors} tensor(s) '
-            f'are not finite). Newest all-finite checkpoint: {newest}. '
+            f'{when}: {name!r} holds {count} NaN/inf value(s) ({tensors} '
+            f'tensor(s) are not finite). Newest all-finite checkpoint: '
+            f'{newest}. '
             'Lower the learning rate, enable gradient clipping '
             '(optim_wrapper.clip_grad) or check the data, then resume from '
             'that checkpoint.')
@@ -69,22 +70,25 @@ class FiniteStateHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """Refuse to save a state with NaN or inf."""
         meta = checkpoint.get('meta', {})
-        self._check(checkpoint.get('state_dict', {}),
-                    f'the model state after iteration {meta.get("iter")} '
-                    f'(epoch {meta.get("epoch")}) is not finite, so its '
-                    'checkpoint is not saved')
+        self._check(
+            checkpoint.get('state_dict', {}),
+            f'the model state after iteration {meta.get("iter")} '
+            f'(epoch {meta.get("epoch")}) is not finite, so its '
+            'checkpoint is not saved')
         self._newest_finite = runner.message_hub.get_info('last_ckpt')
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Refuse a loaded state with NaN or inf."""
-        self._check(checkpoint.get('state_dict', {}),
-                    'the loaded checkpoint (load_from / --resume) is not '
-                    'finite')
+        self._check(
+            checkpoint.get('state_dict', {}),
+            'the loaded checkpoint (load_from / --resume) is not '
+            'finite')
         runtime = checkpoint.get('message_hub', {}).get('runtime_info', {})
         self._newest_finite = runtime.get('last_ckpt', self._newest_finite)
 
     def after_train(self, runner) -> None:
         """Check the final state, which may not have been saved."""
-        self._check(unwrap_model(runner.model).state_dict(),
-                    f'training ended (iteration {runner.iter}) with a '
-                    'non-finite model state')
+        self._check(
+            get_ori_model(runner.model).state_dict(),
+            f'training ended (iteration {runner.iter}) with a '
+            'non-finite model state')

@@ -1,12 +1,33 @@
 """Iteration-based training whose resume reproduces the uninterrupted run."""
-import logging
-
-import torch
-from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop
 
 from mmft.registry import LOOPS
 from .iteration_seed import seed_iteration
+
+
+class _SeededIterator:
+    """MMEngine's endless data iterator, seeded before each fetch.
+
+    The n-th ``next()`` (from 0) is the batch of iteration n, both in the
+    resume's fast-forward and in training, so seeding from ``(seed, n)``
+    before it makes each batch depend on its iteration alone.
+    """
+
+    def __init__(self, iterator, loop: IterBasedTrainLoop) -> None:
+        self._iterator = iterator
+        self._loop = loop
+        self._fetched = 0
+
+    def __iter__(self) -> '_SeededIterator':
+        return self
+
+    def __next__(self):
+        seed_iteration(self._loop.runner.seed, self._fetched)
+        self._fetched += 1
+        return next(self._iterator)
+
+    def __getattr__(self, name: str):
+        return getattr(self._iterator, name)
 
 
 @LOOPS.register_module()
@@ -21,32 +42,11 @@ class ReproducibleIterBasedTrainLoop(IterBasedTrainLoop):
     seeds, so with a fixed seed on the CPU a run killed at any point and
     resumed from its last checkpoint reproduces the uninterrupted run's
     losses and weights (worker processes replay their streams in the
-    fast-forward on their own). Arguments are MMEngine's.
+    fast-forward on their own). MMEngine's ``run`` is used as it is: only
+    its data iterator is wrapped. Arguments are MMEngine's.
     """
 
-    def run(self) -> torch.nn.Module:
-        """Launch training (MMEngine's loop with per-iteration seeds)."""
-        self.runner.call_hook('before_train')
-        self.runner.call_hook('before_train_epoch')
-        if self._iter > 0:
-            print_log(
-                f'Advance dataloader {self._iter} steps (with their seeds) '
-                'to skip data that has already been trained',
-                logger='current', level=logging.WARNING)
-            for i in range(self._iter):
-                seed_iteration(self.runner.seed, i)
-                next(self.dataloader_iterator)
-        while self._iter < self._max_iters and not self.stop_training:
-            self.runner.model.train()
-            seed_iteration(self.runner.seed, self._iter)
-            data_batch = next(self.dataloader_iterator)
-            self.run_iter(data_batch)
-            self._decide_current_val_interval()
-            if (self.runner.val_loop is not None
-                    and self._iter >= self.val_begin
-                    and (self._iter % self.val_interval == 0
-                         or self._iter == self._max_iters)):
-                self.runner.val_loop.run()
-        self.runner.call_hook('after_train_epoch')
-        self.runner.call_hook('after_train')
-        return self.runner.model
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.dataloader_iterator = _SeededIterator(self.dataloader_iterator,
+                                                   self)

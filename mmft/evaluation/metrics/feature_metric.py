@@ -18,21 +18,32 @@ class FeatureMetric(BaseMetric):
                     f'{type(self).__name__} needs `feature` in the '
                     'predictions: use model.head=dict(type=\'FeatureHead\') '
                     'after a GlobalAveragePooling neck')
+            index = sample.get('eval_index')
             self.results.append(
-                dict(feature=sample['feature'].float().cpu(),
-                     label=int(sample['gt_label'][0]),
-                     is_query=bool(sample.get('is_query', False)),
-                     index=int(sample.get('eval_index', len(self.results)))))
+                dict(
+                    feature=sample['feature'].float().cpu(),
+                    label=int(sample['gt_label'][0]),
+                    is_query=bool(sample.get('is_query', False)),
+                    index=None if index is None else int(index)))
 
     @staticmethod
-    def stack(results: List[dict]
-              ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Features ``[N, D]``, labels ``[N]`` and query flags ``[N]`` in
-        dataset order, duplicates (padding of distributed samplers)
-        dropped."""
-        unique = sorted({r['index']: r for r in results}.values(),
-                        key=lambda r: r['index'])
-        features = torch.stack([r['feature'] for r in unique])
-        labels = torch.tensor([r['label'] for r in unique])
-        is_query = torch.tensor([r['is_query'] for r in unique])
+    def stack(
+        results: List[dict]
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Features ``[N, D]``, labels ``[N]`` and query flags ``[N]``.
+
+        mmengine's ``collect_results`` already puts the ranks' results in
+        dataset order and drops the distributed sampler's padding. Samples
+        with an ``eval_index`` (a position unique over the whole dataset)
+        are also ordered and de-duplicated by it; others are kept as
+        collected (a rank-local count would not tell samples apart).
+        """
+        if results and all(r['index'] is not None for r in results):
+            results = sorted(
+                {r['index']: r
+                 for r in results}.values(),
+                key=lambda r: r['index'])
+        features = torch.stack([r['feature'] for r in results])
+        labels = torch.tensor([r['label'] for r in results])
+        is_query = torch.tensor([r['is_query'] for r in results])
         return features, labels, is_query

@@ -1,30 +1,34 @@
 """Unsupervised finetuning: MoCo v2 continued on target data, with mixed
 queries (Li et al., "Unsupervised Finetuning", 2021; method notes, 4-5)."""
+from collections import Counter
 from typing import List, Optional, Tuple
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.logging import MMLogger
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 from mmpretrain.structures import DataSample
 
 from mmft.registry import MODELS
-from ..utils import (QueryMixer, gather_batch, mixed_query_loss,
-                     queue_infonce)
-from .key_encoder_mixin import KeyEncoderMixin
+from mmft.utils import load_checkpoint_file
+from ..utils import MomentumEncoder, QueryMixer, gather_batch
+from ..utils.legacy import (add_key_encoder_steps, reject_moved_args,
+                            rename_legacy_keys)
 
 
 @MODELS.register_module()
-class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
+class UFTMoCo(BaseSelfSupervisor):
     """MoCo v2 with a FIFO queue and UFT's mixed-query loss.
 
     ``loss = InfoNCE(q, k) + weight * mean(lam l(q_m, k_a) + (1-lam)
     l(q_m, k_b))`` where the mixed queries ``q_m`` come from CutMix (or
     MixUp) of the query views, negatives come from the queue only, and no key
     is computed or enqueued for a mixed image. ``mix=None`` is plain MoCo v2
-    (naive UFT). The key encoder (copies of backbone and neck) is driven by
-    :class:`mmft.engine.hooks.MomentumEncoderHook`; keys are gathered from
+    (naive UFT). The key encoder (``key_encoder``, a
+    :class:`mmft.models.utils.MomentumEncoder` with copies of backbone and
+    neck) is driven by :class:`mmft.engine.hooks.MomentumEncoderHook`; the
+    loss is a :class:`mmft.models.losses.MixedQueryInfoNCELoss`; keys are gathered from
     every rank before the enqueue; the key batch is shuffled across ranks
     (shuffle BN, mmpretrain's ``batch_shuffle_ddp``; in a single process it
     only permutes the batch, so BN sees the same batch as MoCo on one GPU).
@@ -34,7 +38,8 @@ class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
         neck (dict): Projection neck, e.g. ``MoCoV2Neck`` to 128 dims.
         queue_len (int): K negatives. Defaults to 65536.
         feat_dim (int): Projection dim. Defaults to 128.
-        temperature (float): T. Defaults to 0.2.
+        loss (dict): The InfoNCE loss. Defaults to
+            ``dict(type='MixedQueryInfoNCELoss', temperature=0.2)``.
         mix (dict, optional): ``type`` ('cutmix'/'mixup'), ``alpha``,
             ``pairing`` ('batch_perm'/'single_pair'/'reverse'), ``prob``
             (chance of mixing in an iteration), ``weight``, ``mode``
@@ -44,8 +49,12 @@ class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
         shuffle_bn (bool): Shuffle the key batch across ranks.
         load_queue (bool): Keep the queue of a pretrained MoCo checkpoint
             that ``init_cfg`` loads (mmpretrain's ``MoCo`` saves ``queue``
-            and ``queue_ptr``). Defaults to False: UFT starts from a fresh
-            random queue (method notes, 10).
+            ``[feat_dim, K]`` and ``queue_ptr``; it is transposed into this
+            model's ``[K, feat_dim]``). Defaults to False: UFT starts from a
+            fresh random queue (method notes, 10).
+        key_momentum (float): m of the key encoder's EMA. Defaults to 0.999.
+        key_momentum_schedule (str): 'constant' or 'cosine'. Defaults to
+            'constant'.
         data_preprocessor (dict, optional): Defaults to
             ``SelfSupDataPreprocessor``.
         init_cfg (dict, optional): Initialisation.
@@ -56,12 +65,20 @@ class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
                  neck: dict,
                  queue_len: int = 65536,
                  feat_dim: int = 128,
-                 temperature: float = 0.2,
+                 loss: dict = dict(
+                     type='MixedQueryInfoNCELoss', temperature=0.2),
                  mix: Optional[dict] = None,
                  shuffle_bn: bool = True,
                  load_queue: bool = False,
+                 key_momentum: float = 0.999,
+                 key_momentum_schedule: str = 'constant',
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 **kwargs) -> None:
+        reject_moved_args('model', kwargs,
+                          {'temperature': 'model.loss.temperature'})
+        if kwargs:
+            raise TypeError(f'UFTMoCo: unexpected model keys {sorted(kwargs)}')
         super().__init__(backbone=backbone, neck=neck,
                          data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
@@ -69,9 +86,6 @@ class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f'UFTMoCo: model.{key} must be a positive '
                                  f'int, got {value!r}')
-        if not temperature > 0:
-            raise ValueError('UFTMoCo: model.temperature must be > 0, got '
-                             f'{temperature!r}')
         mixing = mix is not None
         mix = dict(mix or {})
         self.mix_prob = float(mix.pop('prob', 1.0))
@@ -82,29 +96,82 @@ class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
             raise ValueError("UFTMoCo: model.mix.mode must be 'extra' or "
                              f"'replace', got {self.mix_mode!r}")
         self.mixer = QueryMixer(**mix) if mixing else None
-        self.temperature = float(temperature)
+        self.loss_module = MODELS.build(loss)
         self.shuffle_bn = shuffle_bn
         self.load_queue = bool(load_queue)
-        self.key_backbone = self.key_copy(self.backbone)
-        self.key_neck = self.key_copy(self.neck)
+        self.key_encoder = MomentumEncoder(
+            dict(backbone=self.backbone, neck=self.neck), key_momentum,
+            key_momentum_schedule)
+        self._ddp_params_and_buffers_to_ignore = \
+            self.key_encoder.ddp_ignored('key_encoder.')
         self.register_buffer(
             'queue', F.normalize(torch.randn(queue_len, feat_dim), dim=1))
         self.register_buffer('queue_ptr', torch.zeros(1, dtype=torch.long))
-
-    def momentum_pairs(self) -> List[Tuple[nn.Module, nn.Module]]:
-        """Backbone and neck of the key encoder."""
-        return [(self.backbone, self.key_backbone),
-                (self.neck, self.key_neck)]
+        self._register_load_state_dict_pre_hook(self._convert_loaded)
 
     def init_weights(self) -> None:
-        """Initialise (load pretrained weights), then copy into the keys;
-        the queue stays fresh unless ``load_queue``."""
-        fresh = (self.queue.clone(), self.queue_ptr.clone())
-        super().init_weights()
-        if not self.load_queue:
-            self.queue.copy_(fresh[0])
-            self.queue_ptr.copy_(fresh[1])
-        self.copy_key_encoder()
+        """Initialise, then load a ``Pretrained`` ``init_cfg`` (summarised
+        in one log line: a classifier or MoCo checkpoint is an expected
+        partial load); the queue stays fresh unless ``load_queue``."""
+        cfg = self.init_cfg
+        pretrained = isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'
+        if pretrained:
+            self.init_cfg = None
+        try:
+            super().init_weights()
+        finally:
+            self.init_cfg = cfg
+        if pretrained:
+            self._load_pretrained(cfg['checkpoint'], cfg.get('prefix'))
+
+    def _load_pretrained(self, path: str, prefix: Optional[str]) -> None:
+        """Load what ``path`` holds of this model; one summary line."""
+        ckpt = load_checkpoint_file(path, map_location='cpu')
+        state = dict(ckpt.get('state_dict', ckpt))
+        if prefix:
+            state = {
+                k[len(prefix) + 1:]: v
+                for k, v in state.items() if k.startswith(prefix + '.')
+            }
+        self._convert_loaded(state, '')
+        if not self.load_queue:  # UFT starts from a fresh random queue
+            state.pop('queue', None)
+            state.pop('queue_ptr', None)
+        elif 'queue' in state and state['queue'].shape != self.queue.shape:
+            raise ValueError(
+                f'UFTMoCo: the queue in {path} has shape '
+                f"{tuple(state['queue'].shape)}, the model's is "
+                f'{tuple(self.queue.shape)} (model.queue_len x '
+                'model.feat_dim); set them to match or load_queue=False')
+        missing, unexpected = self.load_state_dict(state, strict=False)
+        loaded = len(state) - len(unexpected)
+        parts = [f'UFTMoCo: loaded {loaded} tensors from {path}']
+        missing = [k for k in missing
+                   if not k.startswith(('key_encoder.', 'queue'))]
+        if missing:
+            parts.append(f'not in it, kept from init: {_groups(missing)}')
+        if unexpected:
+            parts.append(f'not used: {_groups(unexpected)}')
+        parts.append('the key encoder is copied from it when training starts')
+        MMLogger.get_current_instance().info('; '.join(parts))
+
+    def _convert_loaded(self, state_dict: dict, prefix: str, *args) -> None:
+        """Checkpoints of other layouts: mmft before 0.2 (``key_backbone``,
+        ``key_neck``) and mmpretrain's MoCo (queue ``[feat_dim, K]``)."""
+        if rename_legacy_keys(state_dict, prefix, {
+                'key_backbone.': 'key_encoder.backbone.',
+                'key_neck.': 'key_encoder.neck.'
+        }, 'UFTMoCo'):
+            add_key_encoder_steps(state_dict, prefix)
+        queue = state_dict.get(prefix + 'queue')
+        if queue is None or queue.dim() != 2:
+            return
+        size, dim = self.queue.shape
+        from_mmpretrain = not any(
+            k.startswith(prefix + 'key_encoder.') for k in state_dict)
+        if tuple(queue.shape) == (dim, size) and (size != dim
+                                                  or from_mmpretrain):
+            state_dict[prefix + 'queue'] = queue.t().contiguous()
 
     def extract_feat(self, inputs: torch.Tensor) -> Tuple[torch.Tensor]:
         """Backbone features (what the evaluation protocols use)."""
@@ -119,7 +186,8 @@ class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
         """Normalised keys of the key encoder, shuffle BN across ranks."""
         if self.shuffle_bn:  # mmpretrain's MoCo shuffle (device-agnostic)
             inputs, unshuffle = batch_shuffle_ddp(inputs)
-        keys = F.normalize(self.key_neck(self.key_backbone(inputs))[0], dim=1)
+        encoder = self.key_encoder
+        keys = F.normalize(encoder.neck(encoder.backbone(inputs))[0], dim=1)
         return batch_unshuffle_ddp(keys, unshuffle) if self.shuffle_bn \
             else keys
 
@@ -154,16 +222,15 @@ class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
                 'UFTMoCo needs a query and a key view of every image: '
                 "dict(type='MultiView', num_views=2, transforms=[...]) in "
                 'the train pipeline')
-        self.check_momentum_hooked()
+        self.key_encoder.check_updating()
         query, key_view = inputs
         keys = self.keys(key_view)
         mixing = self.mixer is not None and (
             self.mix_prob >= 1.0 or float(torch.rand(1)) < self.mix_prob)
         losses = {}
         if not mixing:
-            losses['loss'] = queue_infonce(self.project(query), keys,
-                                           self.queue,
-                                           self.temperature).mean()
+            losses['loss'] = self.loss_module(self.project(query), keys,
+                                              self.queue)
         else:
             mixed, first, partner, lam = self.mixer(query)
             clean = self.mix_mode == 'extra'
@@ -174,11 +241,16 @@ class UFTMoCo(KeyEncoderMixin, BaseSelfSupervisor):
                 z_clean = self.project(query) if clean else None
                 z_mixed = self.project(mixed)
             if clean:
-                losses['loss'] = queue_infonce(z_clean, keys, self.queue,
-                                               self.temperature).mean()
-            losses['loss_mix'] = self.mix_weight * mixed_query_loss(
-                z_mixed, keys[first], keys[partner], lam, self.queue,
-                self.temperature)
+                losses['loss'] = self.loss_module(z_clean, keys, self.queue)
+            losses['loss_mix'] = self.mix_weight * self.loss_module(
+                z_mixed, keys[first], self.queue, keys[partner], lam)
             losses['lam'] = torch.tensor(lam, device=query.device)
         self.enqueue(keys)
         return losses
+
+
+def _groups(keys: List[str]) -> str:
+    """``'neck (6), head.fc (2)'``: state-dict keys counted by module."""
+    counts = Counter('.'.join(k.split('.')[:2 if k.startswith('head') else 1])
+                     for k in keys)
+    return ', '.join(f'{name} ({n})' for name, n in sorted(counts.items()))

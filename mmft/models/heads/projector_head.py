@@ -7,12 +7,14 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from mmft.registry import MODELS
-from ..utils import PerClassQueue, categorical_contrastive_loss
+from ..utils.legacy import reject_moved_args, rename_legacy_keys
 
 
 @MODELS.register_module()
 class ProjectorHead(BaseModule):
-    """Projection to P dims, L2-normalised; CCL over a per-class queue.
+    """Projection to P dims, L2-normalised, with Bi-tuning's categorical
+    contrastive loss (:class:`mmft.models.losses.CategoricalContrastiveLoss`,
+    which owns the per-class queue).
 
     TLlib's projector is one linear layer (``hidden_channels=None``); an MLP
     ``Linear-ReLU-Linear`` (MoCo v2's projection) is
@@ -25,11 +27,10 @@ class ProjectorHead(BaseModule):
         hidden_channels (int, optional): Hidden width of an MLP projection.
             Defaults to None (linear).
         num_classes (int, optional): Classes C of the per-class queue.
-        queue_size (int): Keys per class K. Defaults to 40.
-        temperature (float): tau. Defaults to 0.07.
-        loss_weight (float): lambda of CCL. Defaults to 1.0.
-        enqueue_first (bool): Enqueue the batch before scoring. TLlib scores
-            CCL against the pre-batch queue, so defaults to False.
+        loss (dict): The CCL loss; ``num_classes`` and ``dim`` are filled in
+            from the head. Defaults to
+            ``dict(type='CategoricalContrastiveLoss')`` (K=40, tau 0.07,
+            weight 1, scored against the pre-batch queue as TLlib).
         init_cfg (dict, optional): Initialisation. Defaults to None
             (PyTorch's Linear init, as TLlib).
     """
@@ -39,24 +40,27 @@ class ProjectorHead(BaseModule):
                  out_channels: int = 128,
                  hidden_channels: Optional[int] = None,
                  num_classes: Optional[int] = None,
-                 queue_size: int = 40,
-                 temperature: float = 0.07,
-                 loss_weight: float = 1.0,
-                 enqueue_first: bool = False,
-                 init_cfg: Optional[dict] = None) -> None:
+                 loss: dict = dict(type='CategoricalContrastiveLoss'),
+                 init_cfg: Optional[dict] = None,
+                 **kwargs) -> None:
+        reject_moved_args(
+            'model.projector', kwargs, {
+                key: f'model.projector.loss.{key}'
+                for key in ('queue_size', 'temperature', 'loss_weight',
+                            'enqueue_first')
+            })
+        if kwargs:
+            raise TypeError('ProjectorHead: unexpected model.projector keys '
+                            f'{sorted(kwargs)}')
         super().__init__(init_cfg=init_cfg)
         for key, value in (('in_channels', in_channels),
                            ('out_channels', out_channels),
                            ('hidden_channels', hidden_channels or 1),
-                           ('num_classes', num_classes or 1),
-                           ('queue_size', queue_size)):
-            if not isinstance(value, int) or value < 1:
+                           ('num_classes', num_classes or 1)):
+            if isinstance(value, bool) or not isinstance(value,
+                                                         int) or value < 1:
                 raise ValueError(f'ProjectorHead: model.projector.{key} must '
                                  f'be a positive int, got {value!r}')
-        if not temperature > 0 or loss_weight < 0:
-            raise ValueError('ProjectorHead: model.projector.temperature '
-                             'must be > 0 and loss_weight >= 0, got '
-                             f'{temperature!r} and {loss_weight!r}')
         if hidden_channels is None:
             self.projection = nn.Linear(in_channels, out_channels)
         else:
@@ -64,11 +68,17 @@ class ProjectorHead(BaseModule):
                 nn.Linear(in_channels, hidden_channels), nn.ReLU(True),
                 nn.Linear(hidden_channels, out_channels))
         self.num_classes = num_classes
-        self.temperature = float(temperature)
-        self.loss_weight = float(loss_weight)
-        self.enqueue_first = enqueue_first
-        self.queue = (PerClassQueue(num_classes, queue_size, out_channels)
-                      if num_classes else None)
+        self.loss_module = None
+        if num_classes:
+            cfg = dict(loss)
+            for key, value in (('num_classes', num_classes),
+                               ('dim', out_channels)):
+                if cfg.setdefault(key, value) != value:
+                    raise ValueError(
+                        f'model.projector.loss.{key} ({cfg[key]}) must '
+                        f'equal the projector\'s ({value}); leave it out')
+            self.loss_module = MODELS.build(cfg)
+        self._register_load_state_dict_pre_hook(self._rename_legacy)
 
     def forward(self, feats: Union[torch.Tensor,
                                    Sequence[torch.Tensor]]) -> torch.Tensor:
@@ -80,7 +90,7 @@ class ProjectorHead(BaseModule):
     def loss(self, feats: Sequence[torch.Tensor], key: torch.Tensor,
              labels: torch.Tensor, keys: torch.Tensor,
              key_labels: torch.Tensor) -> dict:
-        """Weighted CCL of a batch; enqueues ``keys`` before or after.
+        """Weighted CCL of a batch (the loss enqueues ``keys``).
 
         Args:
             feats (tuple[Tensor]): Query features.
@@ -94,14 +104,15 @@ class ProjectorHead(BaseModule):
         Returns:
             dict: ``loss_ccl``.
         """
-        if self.queue is None:
+        if self.loss_module is None:
             raise ValueError('ProjectorHead.loss needs a queue: set '
                              'model.projector.num_classes')
-        query = self(feats)
-        if self.enqueue_first:
-            self.queue.enqueue(keys, key_labels, gather=False)
-        loss = categorical_contrastive_loss(query, key, self.queue.queue,
-                                            labels, self.temperature)
-        if not self.enqueue_first:
-            self.queue.enqueue(keys, key_labels, gather=False)
-        return dict(loss_ccl=self.loss_weight * loss)
+        return dict(loss_ccl=self.loss_module(self(feats), key, labels, keys,
+                                              key_labels))
+
+    def _rename_legacy(self, state_dict: dict, prefix: str, *args) -> None:
+        """The queue was the projector's own ``queue`` before mmft 0.2."""
+        if self.loss_module is not None:
+            rename_legacy_keys(state_dict, prefix,
+                               {'queue.': 'loss_module.queue.'},
+                               'ProjectorHead')

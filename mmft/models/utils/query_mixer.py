@@ -1,8 +1,8 @@
 """CutMix / MixUp of query views for Unsupervised Finetuning (Eq. 5)."""
-import math
 from typing import Tuple
 
 import torch
+from mmpretrain.models.utils.batch_augments import CutMix
 
 from mmft.registry import BATCH_AUGMENTS
 
@@ -26,7 +26,9 @@ class QueryMixer:
             Un-Mix).
     """
 
-    def __init__(self, type: str = 'cutmix', alpha: float = 1.0,
+    def __init__(self,
+                 type: str = 'cutmix',
+                 alpha: float = 1.0,
                  pairing: str = 'batch_perm') -> None:
         if type not in ('cutmix', 'mixup'):
             raise ValueError("QueryMixer: model.mix.type must be 'cutmix' or "
@@ -43,9 +45,10 @@ class QueryMixer:
         self.pairing = pairing
         self._beta = torch.distributions.Beta(
             torch.tensor(self.alpha), torch.tensor(self.alpha))
+        self._cutmix = CutMix(alpha=self.alpha)  # its box maths only
 
-    def pairs(self, num: int, device: torch.device) -> Tuple[torch.Tensor,
-                                                             torch.Tensor]:
+    def pairs(self, num: int,
+              device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
         """Indices ``(a, b)`` of the mixed pairs."""
         if self.pairing == 'single_pair':
             if num < 2:
@@ -60,19 +63,19 @@ class QueryMixer:
 
     def box(self, height: int, width: int,
             lam0: float) -> Tuple[int, int, int, int, float]:
-        """Clipped CutMix box ``(y1, y2, x1, x2)`` and the kept area."""
-        ratio = math.sqrt(1.0 - lam0)
-        cut_h, cut_w = int(height * ratio), int(width * ratio)
-        cy = int(torch.randint(height, (1, )))
-        cx = int(torch.randint(width, (1, )))
-        y1, y2 = max(cy - cut_h // 2, 0), min(cy + cut_h // 2, height)
-        x1, x2 = max(cx - cut_w // 2, 0), min(cx + cut_w // 2, width)
-        lam = 1.0 - (y2 - y1) * (x2 - x1) / float(height * width)
-        return y1, y2, x1, x2, lam
+        """Clipped CutMix box ``(y1, y2, x1, x2)`` and the kept area.
 
-    def __call__(self, inputs: torch.Tensor) -> Tuple[torch.Tensor,
-                                                       torch.Tensor,
-                                                       torch.Tensor, float]:
+        mmpretrain's ``CutMix.cutmix_bbox_and_lam`` (``correct_lam=True``);
+        its box centre comes from numpy's global generator, which mmft's
+        training loop seeds every iteration.
+        """
+        (y1, y2, x1, x2), lam = self._cutmix.cutmix_bbox_and_lam(
+            (height, width), lam0)
+        return int(y1), int(y2), int(x1), int(x2), float(lam)
+
+    def __call__(
+        self, inputs: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, float]:
         """Mix ``[N, C, H, W]`` queries; the input is left untouched.
 
         Returns:

@@ -28,9 +28,11 @@ REVERSE_CS = (1e4, 3e3, 1e3, 3e2, 1e2, 3e1, 1e1, 3.0, 1.0, 3e-1, 1e-1, 3e-2,
               1e-2, 3e-3, 1e-3, 3e-4, 1e-4)
 
 
-def accumulate_source_probs(source_logits: torch.Tensor, labels: torch.Tensor,
-                            num_classes: int, temperature: float = 1.0
-                            ) -> Tuple[torch.Tensor, torch.Tensor]:
+def accumulate_source_probs(
+        source_logits: torch.Tensor,
+        labels: torch.Tensor,
+        num_classes: int,
+        temperature: float = 1.0) -> Tuple[torch.Tensor, torch.Tensor]:
     """Sum softmax(source_logits / T) per target class.
 
     Args:
@@ -77,20 +79,48 @@ def _holdout_split(labels: np.ndarray, val_ratio: float,
     return np.flatnonzero(~is_val), np.flatnonzero(is_val)
 
 
-def _fit_scale(scores: torch.Tensor, labels: torch.Tensor) -> float:
-    """Fit one scalar s minimising the NLL of ``s * scores`` (LBFGS)."""
-    scale = torch.ones(1, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([scale], lr=0.1, max_iter=50)
+def _fit_scale(scores: torch.Tensor,
+               labels: torch.Tensor,
+               flat: float = 1e-10,
+               limit: float = 1e4) -> float:
+    """The scalar s minimising the mean NLL of ``s * scores``, exactly.
 
-    def closure():
-        opt.zero_grad()
-        loss = F.cross_entropy(scale * scores, labels)
-        loss.backward()
-        return loss
+    The official code fits it with LBFGS from s = 1; we solve the same
+    problem to convergence in float64. The NLL is convex in s, so its slope
+    is non-decreasing: the root of the slope is bracketed by doubling steps
+    from 0 and found by Brent's method. Where the NLL keeps falling (scores
+    that separate the labels), s stops where its slope is below ``flat``.
 
-    for _ in range(20):
-        opt.step(closure)
-    return float(scale.detach())
+    Args:
+        scores (Tensor): ``[N, C]`` uncalibrated logits.
+        labels (Tensor): ``[N]`` labels.
+        flat (float): Slope below which the NLL counts as flat. Defaults
+            to 1e-10.
+        limit (float): Largest ``|s|`` tried. Defaults to 1e4.
+
+    Returns:
+        float: The calibration scale s.
+    """
+    from scipy.optimize import brentq
+
+    scores = scores.double()
+    own = scores.gather(1, labels.long()[:, None])[:, 0]
+
+    def slope(s: float) -> float:
+        probs = F.softmax(s * scores, dim=1)
+        return float(((probs * scores).sum(1) - own).mean())
+
+    start = slope(0.0)
+    if start == 0:
+        return 0.0
+    near, far = 0.0, -1.0 if start > 0 else 1.0
+    while slope(far) * far < 0:  # still downhill beyond `far`
+        if abs(slope(far)) < flat or abs(far) >= limit:
+            return far
+        near, far = far, 2 * far
+    low, high = sorted((near, far))
+    root = brentq(slope, low, high, xtol=1e-14, rtol=4 * np.finfo(float).eps)
+    return float(root)
 
 
 def reverse_relationship(probs: np.ndarray,
@@ -128,7 +158,8 @@ def reverse_relationship(probs: np.ndarray,
     if (present == 0).any():
         raise ValueError(
             'the relationship is undefined for target classes '
-            f'{np.flatnonzero(present == 0)[:10].tolist()}: no training sample')
+            f'{np.flatnonzero(present == 0)[:10].tolist()}: no training '
+            'sample')
     train_idx, val_idx = _holdout_split(labels, val_ratio, seed)
     if len(val_idx) == 0:
         val_idx = train_idx  # too few samples to hold any out
@@ -149,22 +180,32 @@ def reverse_relationship(probs: np.ndarray,
     coef = torch.from_numpy(coef)
     val_scores = torch.from_numpy(probs[val_idx]).double() @ coef.T
     scale = _fit_scale(val_scores, torch.from_numpy(labels[val_idx]))
-    # p(y_t = c | y_s = j): the calibrated classifier on a one-hot input.
-    target_given_source = F.softmax(scale * coef, dim=0)  # [C_t, C_s]
+    # p(y_t = c | y_s = j): the calibrated classifier on a one-hot input,
+    # times p(y_s = j), normalised over j (in logs: no 0/0 for large s).
+    log_target_given_source = F.log_softmax(scale * coef, dim=0)  # [C_t, C_s]
     source_marginal = torch.from_numpy(probs).double().mean(0)  # [C_s]
-    joint = target_given_source * source_marginal[None]
-    return (joint / joint.sum(1, keepdim=True)).float()
+    return F.softmax(
+        log_target_given_source + source_marginal.log()[None], dim=1).float()
 
 
-def validate_relationship(relationship: torch.Tensor, num_classes: int,
-                          num_source_classes: int, where: str) -> None:
-    """Raise a clear error if a relationship does not fit the head.
+def check_relationship(relationship: torch.Tensor,
+                       num_classes: int,
+                       num_source_classes: int,
+                       where: str,
+                       hint: str = '') -> None:
+    """Raise a clear error unless a relationship fits the head: shape
+    ``[C_t, C_s]``, entries >= 0 and rows that sum to 1 (within 1e-3).
 
     Args:
         relationship (Tensor): The candidate ``[C_t, C_s]`` matrix.
         num_classes (int): Target classes the head has.
         num_source_classes (int): Source classes the head has.
         where (str): Where the matrix came from, for the message.
+        hint (str): What to do about rows that are not a distribution (e.g.
+            an unset buffer), appended to that message. Defaults to ''.
+
+    Raises:
+        ValueError: Naming ``where`` and what does not fit.
     """
     expected = (num_classes, num_source_classes)
     if tuple(relationship.shape) != expected:
@@ -175,6 +216,9 @@ def validate_relationship(relationship: torch.Tensor, num_classes: int,
             'computed for another dataset or source model: delete it or point '
             'the run at the right one.')
     rows = relationship.double().sum(1)
-    if not torch.allclose(rows, torch.ones_like(rows), atol=1e-3):
+    sums_to_one = torch.allclose(rows, torch.ones_like(rows), atol=1e-3)
+    if not sums_to_one or bool((relationship < 0).any()):
         raise ValueError(f'the relationship in {where} has rows that do not '
-                         'sum to 1: it is not a conditional distribution')
+                         'sum to 1 or negative entries: it is not a '
+                         'conditional distribution.' +
+                         (f' {hint}' if hint else ''))
