@@ -1,7 +1,6 @@
 """Install mmft. ``pip install -e .`` for development."""
 import os
 import os.path as osp
-
 from setuptools import find_packages, setup
 from setuptools.command.build_py import build_py
 
@@ -52,11 +51,13 @@ class BuildPyWithPth(build_py):
 
     def run(self) -> None:
         super().run()
-        self.copy_file(osp.join(HERE, PTH_SOURCE), osp.join(self.build_lib, PTH))
+        self.copy_file(
+            osp.join(HERE, PTH_SOURCE), osp.join(self.build_lib, PTH))
         if getattr(self, 'editable_mode', False):
             # An editable wheel takes only what lands in its unpacked folder.
             wheel_dir = self.get_finalized_command('install').install_lib
-            self.copy_file(osp.join(HERE, PTH_SOURCE), osp.join(wheel_dir, PTH))
+            self.copy_file(
+                osp.join(HERE, PTH_SOURCE), osp.join(wheel_dir, PTH))
 
     def get_outputs(self, include_bytecode: bool = True) -> list:
         return super().get_outputs(include_bytecode) + [

@@ -63,43 +63,62 @@ def step_ratio(args) -> None:
     init_default_scope('mmft')
     torch.manual_seed(0)
     num, size, batch, dev = args.classes, args.size, args.batch, args.device
-    erm = MODELS.build(dict(
-        type='ImageClassifier', backbone=BACKBONE, neck=NECK,
-        head=dict(type='LinearClsHead', num_classes=num, in_channels=2048),
-        data_preprocessor=dict(mean=[123.675, 116.28, 103.53],
-                               std=[58.395, 57.12, 57.375])))
-    bt = MODELS.build(dict(
-        type='BiTuning', backbone=BACKBONE, neck=NECK,
-        head=dict(type='ContrastiveCEHead', num_classes=num,
-                  in_channels=2048,
-                  contrastive_loss=dict(type='ContrastiveCELoss',
-                                        queue_size=args.queue_size)),
-        projector=dict(type='ProjectorHead', in_channels=2048,
-                       num_classes=num,
-                       loss=dict(type='CategoricalContrastiveLoss',
-                                 queue_size=args.queue_size)),
-        data_preprocessor=dict(mean=[123.675, 116.28, 103.53],
-                               std=[58.395, 57.12, 57.375])))
+    erm = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=BACKBONE,
+            neck=NECK,
+            head=dict(type='LinearClsHead', num_classes=num, in_channels=2048),
+            data_preprocessor=dict(
+                mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])))
+    bt = MODELS.build(
+        dict(
+            type='BiTuning',
+            backbone=BACKBONE,
+            neck=NECK,
+            head=dict(
+                type='ContrastiveCEHead',
+                num_classes=num,
+                in_channels=2048,
+                contrastive_loss=dict(
+                    type='ContrastiveCELoss', queue_size=args.queue_size)),
+            projector=dict(
+                type='ProjectorHead',
+                in_channels=2048,
+                num_classes=num,
+                loss=dict(
+                    type='CategoricalContrastiveLoss',
+                    queue_size=args.queue_size)),
+            data_preprocessor=dict(
+                mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])))
     erm.to(dev).train(), bt.to(dev).train()
     bt.key_encoder.start()
     wrapper = AmpOptimWrapper if args.amp else OptimWrapper
 
     def optim(model):
         params = [p for p in model.parameters() if p.requires_grad]
-        return wrapper(optimizer=torch.optim.SGD(
-            params, lr=1e-4, momentum=0.9, nesterov=True, weight_decay=5e-4))
+        return wrapper(
+            optimizer=torch.optim.SGD(
+                params,
+                lr=1e-4,
+                momentum=0.9,
+                nesterov=True,
+                weight_decay=5e-4))
 
     erm_optim, bt_optim = optim(erm), optim(bt)
-    images = [torch.randint(0, 256, (batch, 3, size, size), dtype=torch.uint8,
-                            device=dev) for _ in range(2)]
+    images = [
+        torch.randint(
+            0, 256, (batch, 3, size, size), dtype=torch.uint8, device=dev)
+        for _ in range(2)
+    ]
     labels = torch.randint(0, num, (batch, ))
 
     def samples():
         return [DataSample().set_gt_label(int(c)) for c in labels]
 
     def erm_step():
-        erm.train_step(dict(inputs=images[0], data_samples=samples()),
-                       erm_optim)
+        erm.train_step(
+            dict(inputs=images[0], data_samples=samples()), erm_optim)
 
     def bt_step():
         bt.train_step(dict(inputs=images, data_samples=samples()), bt_optim)
@@ -119,14 +138,21 @@ def head_ratio(args) -> None:
     for num in (200, 1000):
         for batch in (16, 48):
             torch.manual_seed(0)
-            head = MODELS.build(dict(
-                type='ContrastiveCEHead', num_classes=num, in_channels=dim,
-                contrastive_loss=dict(type='ContrastiveCELoss',
-                                      queue_size=size))).to(dev)
-            proj = MODELS.build(dict(
-                type='ProjectorHead', in_channels=dim, num_classes=num,
-                loss=dict(type='CategoricalContrastiveLoss',
-                          queue_size=size))).to(dev)
+            head = MODELS.build(
+                dict(
+                    type='ContrastiveCEHead',
+                    num_classes=num,
+                    in_channels=dim,
+                    contrastive_loss=dict(
+                        type='ContrastiveCELoss', queue_size=size))).to(dev)
+            proj = MODELS.build(
+                dict(
+                    type='ProjectorHead',
+                    in_channels=dim,
+                    num_classes=num,
+                    loss=dict(
+                        type='CategoricalContrastiveLoss',
+                        queue_size=size))).to(dev)
             fc = head.fc
             h = torch.randn(batch, dim, device=dev, requires_grad=True)
             h_k = torch.randn(batch, dim, device=dev)
@@ -137,8 +163,8 @@ def head_ratio(args) -> None:
                 keys_z = torch.nn.functional.normalize(
                     proj.projection(h_k).detach(), dim=1)
                 loss = head.contrastive_loss(h, fc, labels, keys_h, labels)
-                loss = loss + proj.loss((h, ), keys_z, labels, keys_z,
-                                        labels)['loss_ccl']
+                loss = loss + proj.loss(
+                    (h, ), keys_z, labels, keys_z, labels)['loss_ccl']
                 loss.backward()
 
             w_y = torch.randn(batch, dim + 1, device=dev)

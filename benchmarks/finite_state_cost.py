@@ -47,35 +47,39 @@ def main() -> None:
     parser.add_argument('--size', type=int, default=112)
     parser.add_argument('--batch', type=int, default=16)
     parser.add_argument('--repeats', type=int, default=5)
-    parser.add_argument('--interval', type=int, default=500,
-                        help='checkpoint interval of the runs (iterations)')
+    parser.add_argument(
+        '--interval',
+        type=int,
+        default=500,
+        help='checkpoint interval of the runs (iterations)')
     args = parser.parse_args()
     init_default_scope('mmft')
-    model = MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=dict(type='ResNet', depth=50, out_indices=(3, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='CoTuningHead', num_classes=200, in_channels=2048),
-        data_preprocessor=dict(num_classes=200))).to(args.device)
+    model = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(type='ResNet', depth=50, out_indices=(3, )),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='CoTuningHead', num_classes=200, in_channels=2048),
+            data_preprocessor=dict(num_classes=200))).to(args.device)
     with torch.no_grad():
         model.head.relationship.fill_(1 / 1000)
-    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3,
-                                           momentum=0.9))
+    wrapper = OptimWrapper(
+        torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9))
     data = dict(
-        inputs=torch.randint(0, 255, (args.batch, 3, args.size, args.size),
-                             dtype=torch.uint8),
-        data_samples=[DataSample().set_gt_label(i % 200)
-                      for i in range(args.batch)])
-    step = median_time(lambda: model.train_step(data, wrapper), 3,
-                       args.device)
+        inputs=torch.randint(
+            0, 255, (args.batch, 3, args.size, args.size), dtype=torch.uint8),
+        data_samples=[
+            DataSample().set_gt_label(i % 200) for i in range(args.batch)
+        ])
+    step = median_time(lambda: model.train_step(data, wrapper), 3, args.device)
     state = model.state_dict()
     check = median_time(lambda: first_non_finite(state), args.repeats,
                         args.device)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, 'ckpt.pth')
         save = median_time(
-            lambda: torch.save(dict(state_dict=state,
-                                    optimizer=wrapper.state_dict()), path),
+            lambda: torch.save(
+                dict(state_dict=state, optimizer=wrapper.state_dict()), path),
             args.repeats, args.device)
     tensors = sum(1 for v in state.values() if v.is_floating_point())
     print(f'Co-tuning ResNet-50, {tensors} floating-point tensors, '

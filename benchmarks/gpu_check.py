@@ -39,8 +39,7 @@ from typing import Dict, List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from tests.helpers import (free_port, make_dataset,  # noqa: E402
-                           make_source_checkpoint, make_uft_assets)
+from tests import helpers  # noqa: E402
 
 GOALS = {'Co-tuning': 1.02, 'Bi-tuning': 1.40, 'UFT, no mixing': 1.02}
 CONFIGS = {
@@ -53,9 +52,13 @@ CONFIGS = {
 
 def run(command: List[str], log: str, env: Optional[dict] = None) -> str:
     """Run a command from the repository root; its output (also in log)."""
-    proc = subprocess.run(command, cwd=ROOT, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          env=dict(os.environ, **(env or {})))
+    proc = subprocess.run(
+        command,
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, **(env or {})))
     with open(log, 'a') as f:
         f.write(f'$ {" ".join(command)}\n{proc.stdout}\n')
     if proc.returncode:
@@ -66,20 +69,26 @@ def run(command: List[str], log: str, env: Optional[dict] = None) -> str:
 
 def speed(args, log: str) -> Dict[str, float]:
     """Each method's step ratio (to ERM, or to MoCo v2 for UFT)."""
-    common = ['--device', args.device, '--size', str(args.size), '--batch',
-              str(args.batch)]
+    common = [
+        '--device', args.device, '--size',
+        str(args.size), '--batch',
+        str(args.batch)
+    ]
     amp = ['--amp'] if args.device == 'cuda' else []
-    out = run([sys.executable, 'benchmarks/methods_speed.py', *common, *amp,
-               '--formats', 'channels_last'], log)
+    out = run([
+        sys.executable, 'benchmarks/methods_speed.py', *common, *amp,
+        '--formats', 'channels_last'
+    ], log)
     print(out.strip())
     ratios = {
         name: float(ratio)
         for name, ratio in re.findall(
-            r'\n  (Co-tuning|Bi-tuning|UFT) +[0-9.]+ +[0-9.]+ +([0-9.]+)',
-            out)
+            r'\n  (Co-tuning|Bi-tuning|UFT) +[0-9.]+ +[0-9.]+ +([0-9.]+)', out)
     }
-    out = run([sys.executable, 'benchmarks/uft_speed.py', *common, *amp,
-               '--channels-last'], log)
+    out = run([
+        sys.executable, 'benchmarks/uft_speed.py', *common, *amp,
+        '--channels-last'
+    ], log)
     print(out.strip())
     ratios['UFT, no mixing'] = float(
         re.search(r'UFT, no mixing +[0-9.]+ ms +ratio ([0-9.]+)', out)[1])
@@ -89,8 +98,7 @@ def speed(args, log: str) -> Dict[str, float]:
 def losses(work_dir: str) -> Dict[int, float]:
     """``{iteration: loss}`` of a work dir's scalars.json."""
     out = {}
-    for path in glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                   'scalars.json')):
+    for path in glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')):
         with open(path) as f:
             for line in f:
                 row = json.loads(line)
@@ -102,30 +110,37 @@ def losses(work_dir: str) -> Dict[int, float]:
 def end_to_end(method: str, folder: str, args, log: str) -> str:
     """One method through dist_train.sh with --amp and in float32."""
     if method == 'uft':
-        root, source = make_uft_assets(osp.join(folder, 'uft_assets'))
-        options = [f'model.init_cfg.checkpoint={source}',
-                   f'train_dataloader.dataset.datasets.0.data_root={root}',
-                   f'train_dataloader.dataset.datasets.1.data_root={root}',
-                   'train_cfg.max_epochs=1']
+        root, source = helpers.make_uft_assets(osp.join(folder, 'uft_assets'))
+        options = [
+            f'model.init_cfg.checkpoint={source}',
+            f'train_dataloader.dataset.datasets.0.data_root={root}',
+            f'train_dataloader.dataset.datasets.1.data_root={root}',
+            'train_cfg.max_epochs=1'
+        ]
     else:
-        root = make_dataset(osp.join(folder, 'data'))
-        source = make_source_checkpoint(osp.join(folder, 'source.pth'))
-        options = [f'model.backbone.init_cfg.checkpoint={source}',
-                   f'train_dataloader.dataset.dataset.data_root={root}',
-                   f'val_dataloader.dataset.data_root={root}',
-                   f'test_dataloader.dataset.data_root={root}']
+        root = helpers.make_dataset(osp.join(folder, 'data'))
+        source = helpers.make_source_checkpoint(osp.join(folder, 'source.pth'))
+        options = [
+            f'model.backbone.init_cfg.checkpoint={source}',
+            f'train_dataloader.dataset.dataset.data_root={root}',
+            f'val_dataloader.dataset.data_root={root}',
+            f'test_dataloader.dataset.data_root={root}'
+        ]
         if method != 'bituning':
             options.append(f'model.head.source_checkpoint={source}')
     config = osp.join('tests', 'configs', CONFIGS[method])
     found = {}
-    for name, extra, iters in (('amp', ['--amp'], args.iters),
-                               ('fp32', [], 1)):
+    for name, extra, iters in (('amp', ['--amp'], args.iters), ('fp32', [],
+                                                                1)):
         work = osp.join(folder, method, name)
         opts = options + ([] if method == 'uft' else
                           [f'train_cfg.max_iters={iters}'])
-        run(['bash', 'tools/dist_train.sh', config, '1', '--work-dir', work,
-             *extra, '--cfg-options', *opts], log,
-            env=dict(PORT=str(free_port())))
+        run([
+            'bash', 'tools/dist_train.sh', config, '1', '--work-dir', work,
+            *extra, '--cfg-options', *opts
+        ],
+            log,
+            env=dict(PORT=str(helpers.free_port())))
         found[name] = losses(work)
     amp, fp32 = found['amp'], found['fp32']
     if not amp or not all(map(math.isfinite, amp.values())):
@@ -143,14 +158,22 @@ def main() -> None:
     parser.add_argument('--device', default='cuda')
     parser.add_argument('--size', type=int, default=224)
     parser.add_argument('--batch', type=int, default=48)
-    parser.add_argument('--iters', type=int, default=30,
-                        help='AMP iterations of each end-to-end run')
-    parser.add_argument('--methods', nargs='+', default=sorted(CONFIGS),
-                        choices=sorted(CONFIGS))
+    parser.add_argument(
+        '--iters',
+        type=int,
+        default=30,
+        help='AMP iterations of each end-to-end run')
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        default=sorted(CONFIGS),
+        choices=sorted(CONFIGS))
     parser.add_argument('--loss-rtol', type=float, default=0.02)
     parser.add_argument('--skip-speed', action='store_true')
-    parser.add_argument('--out', default=None,
-                        help='folder for the log (default: a temporary one)')
+    parser.add_argument(
+        '--out',
+        default=None,
+        help='folder for the log (default: a temporary one)')
     args = parser.parse_args()
     start = time.time()
     folder = args.out or tempfile.mkdtemp(prefix='mmft_gpu_check_')
@@ -161,8 +184,9 @@ def main() -> None:
         for name, ratio in speed(args, log).items():
             goal = GOALS.get(name)
             if goal is not None:
-                rows.append((f'speed {name}', f'{ratio:.3f} x (goal <= '
-                             f'{goal}: {"met" if ratio <= goal else "missed"})'))
+                rows.append(
+                    (f'speed {name}', f'{ratio:.3f} x (goal <= '
+                     f'{goal}: {"met" if ratio <= goal else "missed"})'))
     failed = False
     for method in args.methods:
         verdict = end_to_end(method, folder, args, log)

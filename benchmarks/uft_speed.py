@@ -10,7 +10,7 @@ the key-encoder forward.
 
 Usage::
 
-    python benchmarks/uft_speed.py                  # ResNet-50, 112 px, batch 16, CPU
+    python benchmarks/uft_speed.py      # ResNet-50, 112 px, batch 16, CPU
     python benchmarks/uft_speed.py --device cuda --size 224 --batch 64 \
         --amp --channels-last
 """
@@ -29,10 +29,17 @@ import mmft.models  # noqa: E402,F401
 from mmft.registry import MODELS  # noqa: E402
 
 BACKBONE = dict(type='ResNet', depth=50, out_indices=(3, ))
-NECK = dict(type='MoCoV2Neck', in_channels=2048, hid_channels=2048,
-            out_channels=128, with_avg_pool=True)
-PRE = dict(type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
-           std=[58.395, 57.12, 57.375], to_rgb=True)
+NECK = dict(
+    type='MoCoV2Neck',
+    in_channels=2048,
+    hid_channels=2048,
+    out_channels=128,
+    with_avg_pool=True)
+PRE = dict(
+    type='SelfSupDataPreprocessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True)
 
 
 def main() -> None:
@@ -42,23 +49,37 @@ def main() -> None:
     parser.add_argument('--batch', type=int, default=16)
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--rounds', type=int, default=5)
-    parser.add_argument('--amp', action='store_true',
-                        help='AmpOptimWrapper (float16; needs a GPU)')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='AmpOptimWrapper (float16; needs a GPU)')
     parser.add_argument('--channels-last', action='store_true')
     args = parser.parse_args()
     init_default_scope('mmft')
     torch.manual_seed(0)
     dev, n = args.device, args.batch
-    mmp = MODELS.build(dict(
-        type='mmpretrain.MoCo', backbone=BACKBONE, neck=NECK,
-        head=dict(type='ContrastiveHead',
-                  loss=dict(type='CrossEntropyLoss'), temperature=0.2),
-        queue_len=65536, feat_dim=128, momentum=0.001,
-        data_preprocessor=PRE)).to(dev).train()
+    mmp = MODELS.build(
+        dict(
+            type='mmpretrain.MoCo',
+            backbone=BACKBONE,
+            neck=NECK,
+            head=dict(
+                type='ContrastiveHead',
+                loss=dict(type='CrossEntropyLoss'),
+                temperature=0.2),
+            queue_len=65536,
+            feat_dim=128,
+            momentum=0.001,
+            data_preprocessor=PRE)).to(dev).train()
     models = {}
     for name, mix in (('naive', None), ('mix', dict(type='cutmix'))):
-        model = MODELS.build(dict(type='UFTMoCo', backbone=BACKBONE,
-                                  neck=NECK, mix=mix, data_preprocessor=PRE))
+        model = MODELS.build(
+            dict(
+                type='UFTMoCo',
+                backbone=BACKBONE,
+                neck=NECK,
+                mix=mix,
+                data_preprocessor=PRE))
         models[name] = model.to(dev).train()
         model.key_encoder.start()
 
@@ -67,11 +88,16 @@ def main() -> None:
             model.to(memory_format=torch.channels_last)
         params = [p for p in model.parameters() if p.requires_grad]
         return (AmpOptimWrapper if args.amp else OptimWrapper)(
-            optimizer=torch.optim.SGD(params, lr=1e-4, momentum=0.9,
-                                      weight_decay=1e-4))
+            optimizer=torch.optim.SGD(
+                params, lr=1e-4, momentum=0.9, weight_decay=1e-4))
 
-    images = [torch.randint(0, 256, (n, 3, args.size, args.size),
-                            dtype=torch.uint8, device=dev) for _ in range(2)]
+    images = [
+        torch.randint(
+            0,
+            256, (n, 3, args.size, args.size),
+            dtype=torch.uint8,
+            device=dev) for _ in range(2)
+    ]
     data = dict(inputs=images, data_samples=[None] * n)
 
     def step(model, wrapper):
@@ -82,6 +108,7 @@ def main() -> None:
             model.train_step(dict(data), wrapper)
             if encoder is not None:
                 encoder.update()
+
         return run
 
     mmp_step = step(mmp, optim(mmp))
@@ -98,10 +125,8 @@ def main() -> None:
 
     t_mmp, t_naive = compare(mmp_step, naive_step, dev, args.warmup,
                              args.rounds)
-    t_mmp2, t_mix = compare(mmp_step, mix_step, dev, args.warmup,
-                            args.rounds)
-    t_fb, t_key = compare(query_fb, key_forward, dev, args.warmup,
-                          args.rounds)
+    t_mmp2, t_mix = compare(mmp_step, mix_step, dev, args.warmup, args.rounds)
+    t_fb, t_key = compare(query_fb, key_forward, dev, args.warmup, args.rounds)
     base = (t_mmp + t_mmp2) / 2
     extras = (' AMP' if args.amp else '') + (' channels_last'
                                              if args.channels_last else '')

@@ -12,7 +12,6 @@ import mmpretrain
 from mmengine.utils import digit_version
 
 import mmft_config_scope  # noqa: F401  (`mmft::` config paths)
-
 from . import compat  # noqa: F401  (numpy 2 hue shift in mmcv)
 from .version import __version__
 

@@ -84,8 +84,7 @@ TASK_UTILS = Registry(
     scope='mmft',
     locations=['mmft.models'])
 TOKENIZER = Registry(
-    'tokenizer', parent=pre.TOKENIZER, scope='mmft',
-    locations=['mmft.models'])
+    'tokenizer', parent=pre.TOKENIZER, scope='mmft', locations=['mmft.models'])
 
 # Evaluation and visualisation.
 METRICS = Registry(

@@ -15,13 +15,18 @@ NUM_CLASSES = 3
 NUM_SOURCE = 5
 # A ResNet-18 of 8 base channels: 64 output channels, fast on a CPU.
 TINY_BACKBONE = dict(
-    type='ResNet', depth=18, base_channels=8, stem_channels=8,
+    type='ResNet',
+    depth=18,
+    base_channels=8,
+    stem_channels=8,
     out_indices=(3, ))
 FEAT_DIM = 64
 
 
-def make_image_folder(root: str, per_class: Sequence[int],
-                      size: int = 32, seed: int = 0) -> None:
+def make_image_folder(root: str,
+                      per_class: Sequence[int],
+                      size: int = 32,
+                      seed: int = 0) -> None:
     """Write ``root/<class>/<i>.png`` images whose colour depends on the
     class, so that a model can learn them."""
     rng = np.random.default_rng(seed)
@@ -33,8 +38,11 @@ def make_image_folder(root: str, per_class: Sequence[int],
             cv2.imwrite(osp.join(root, f'class{c}', f'{i}.png'), img)
 
 
-def make_dataset(root: str, train: Sequence[int] = (8, 6, 7),
-                 test: Sequence[int] = (3, 3, 3)) -> str:
+def make_dataset(
+    root: str,
+    train: Sequence[int] = (8, 6, 7),
+    test: Sequence[int] = (3, 3, 3)
+) -> str:
     """A tiny train/test image-folder dataset; returns its root."""
     make_image_folder(osp.join(root, 'train'), train, seed=0)
     make_image_folder(osp.join(root, 'test'), test, seed=1)
@@ -124,7 +132,9 @@ def load(path: str) -> dict:
     return load_checkpoint_file(path, map_location='cpu')
 
 
-def tiny_cfg(assets: tuple, work_dir: str, config: str = 'tiny_cotuning.py',
+def tiny_cfg(assets: tuple,
+             work_dir: str,
+             config: str = 'tiny_cotuning.py',
              **train_cfg):
     """A tiny Co-tuning config (``tests/configs``) on generated assets
     ``(data_root, source_checkpoint)``, for a Runner in this process."""
@@ -156,8 +166,10 @@ class Payload:
 
 def payload_checkpoint(path: str, marker: str) -> str:
     """A checkpoint-shaped file whose loading in full creates ``marker``."""
-    torch.save(dict(state_dict=dict(w=torch.ones(1)),
-                    meta=dict(iter=1, epoch=0, x=Payload(marker))), path)
+    torch.save(
+        dict(
+            state_dict=dict(w=torch.ones(1)),
+            meta=dict(iter=1, epoch=0, x=Payload(marker))), path)
     return path
 
 
@@ -177,8 +189,8 @@ def last_val_metric(work_dir: str, key: str) -> float:
     import glob
     import json
     value = None
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                          'scalars.json'))):
+    for path in sorted(
+            glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
         with open(path) as f:
             for line in f:
                 row = json.loads(line)

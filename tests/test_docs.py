@@ -41,12 +41,14 @@ COMMANDS = [(doc, argv) for doc in DOCS for argv in shell_commands(doc)]
 
 def test_the_docs_have_commands():
     scripts = {argv[1] for _, argv in COMMANDS}
-    assert {'tools/train.py', 'tools/test.py', 'tools/sweep.py',
-            'tools/dist_train.sh'} <= scripts
+    assert {
+        'tools/train.py', 'tools/test.py', 'tools/sweep.py',
+        'tools/dist_train.sh'
+    } <= scripts
 
 
-@pytest.mark.parametrize('doc,argv', COMMANDS,
-                         ids=[f'{d}:{" ".join(a)[:60]}' for d, a in COMMANDS])
+@pytest.mark.parametrize(
+    'doc,argv', COMMANDS, ids=[f'{d}:{" ".join(a)[:60]}' for d, a in COMMANDS])
 def test_command_names_existing_files(doc, argv):
     assert argv[0] in ('python', 'bash'), argv
     assert osp.isfile(osp.join(ROOT, argv[1])), f'{doc}: {argv[1]} missing'
@@ -83,17 +85,42 @@ def test_train_and_test_commands_build_and_never_collide():
     assert len(work_dirs) >= 4
 
 
-@pytest.mark.parametrize(
-    'argv', [a for _, a in COMMANDS if a[1] == 'tools/sweep.py'])
+@pytest.mark.parametrize('argv',
+                         [a for _, a in COMMANDS if a[1] == 'tools/sweep.py'])
 def test_sweep_commands_dry_run_into_distinct_dirs(argv):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         run_in_process('sweep.py', *argv[2:], '--dry-run')
-    trains = [line for line in out.getvalue().splitlines()
-              if 'tools/dist_train.sh' in line or 'tools/train.py' in line]
+    trains = [
+        line for line in out.getvalue().splitlines()
+        if 'tools/dist_train.sh' in line or 'tools/train.py' in line
+    ]
     configs = [a for a in argv if a.endswith('.py') and 'configs/' in a]
     ratios = argv[argv.index('--ratios') + 1:argv.index('--seeds')]
     seeds = argv[argv.index('--seeds') + 1:argv.index('--work-root')]
     assert len(trains) == len(configs) * len(ratios) * len(seeds)
     dirs = {re.search(r'--work-dir (\S+)', t).group(1) for t in trains}
     assert len(dirs) == len(trains)
+
+
+def test_demo_prints_the_readmes_figures():
+    """tools/demo.py's expected figures are the README's demo table."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'demo', osp.join(ROOT, 'tools', 'demo.py'))
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    text = open(osp.join(ROOT, 'README.md')).read()
+    rows = {}
+    for title, name in demo.RUNS:
+        match = re.search(rf'(?m)^\| {re.escape(title)} \| (.*) \|$', text)
+        assert match, f'README.md has no demo row for {title}'
+        rows[name] = [c.strip() for c in match[1].split('|')]
+    for column, preset in enumerate(('quick', 'full')):
+        for name, cells in rows.items():
+            expected = demo.EXPECTED[preset].get(name)
+            if expected is None:
+                assert not re.match(r'[0-9]', cells[column]), (preset, name)
+                continue
+            mean, std, seeds = expected
+            assert cells[column] == f'{mean:.2f} ± {std:.2f}', (preset, name)

@@ -10,8 +10,10 @@ from tests.helpers import ROOT
 
 pytestmark = pytest.mark.slow
 
-PATHS = ['mmft', 'tools', 'tests', 'benchmarks', 'configs', 'setup.py',
-         'mmft_config_scope.py']
+PATHS = [
+    'mmft', 'tools', 'tests', 'benchmarks', 'configs', 'setup.py',
+    'mmft_config_scope.py'
+]
 
 
 @pytest.mark.parametrize('tool,argv', [
@@ -23,7 +25,9 @@ def test_tree_is_clean(tool, argv):
     if shutil.which(tool) is None:
         pytest.skip(f'{tool} is not installed (requirements/tests.txt)')
     proc = subprocess.run([sys.executable, '-m', tool, *argv, *PATHS],
-                          cwd=ROOT, capture_output=True, text=True)
+                          cwd=ROOT,
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == 0, (
         f'{tool} finds problems (run pre-commit run --all-files):\n' +
         (proc.stdout + proc.stderr)[-3000:])

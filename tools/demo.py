@@ -50,6 +50,9 @@ EXPECTED: Dict[str, Dict[str, Tuple[float, float, int]]] = {
     'quick': {},
     'full': {},
 }
+#: UFT's protocols after UFT (full preset): mean, std over training seeds,
+#: their number; before UFT the weights are fixed (README).
+EXPECTED_UFT: Dict[str, Tuple[float, float, int]] = {}
 ITER = re.compile(r'Iter\(train\) \[\s*(\d+)/(\d+)\]')
 TEST = re.compile(r'Epoch\(test\) \[\s*(\d+)/(\d+)\]')
 
@@ -81,7 +84,9 @@ def bar(done: int, total: int, width: int = 20) -> str:
     return f"[{'#' * filled}{' ' * (width - filled)}] {done:>4d}/{total}"
 
 
-def run(args: List[str], log_file: str, status: Optional[Status] = None,
+def run(args: List[str],
+        log_file: str,
+        status: Optional[Status] = None,
         stage: str = '') -> None:
     """Run a tool of this repository with its output in ``log_file``; show
     its training iterations or test batches on the status line."""
@@ -89,9 +94,12 @@ def run(args: List[str], log_file: str, status: Optional[Status] = None,
     env = dict(os.environ, PYTHONWARNINGS='ignore::UserWarning:mmcv')
     with open(log_file, 'a') as log:
         log.write(f"+ python {' '.join(args)}\n")
-        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, *args],
+                                cwd=ROOT,
+                                env=env,
                                 stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+                                stderr=subprocess.STDOUT,
+                                text=True)
         for line in proc.stdout:
             log.write(line)
             if status is None:
@@ -106,11 +114,14 @@ def run(args: List[str], log_file: str, status: Optional[Status] = None,
     if code:
         with open(log_file) as f:
             lines = f.read().splitlines()
-        starts = [i for i, line in enumerate(lines)
-                  if line.startswith('Traceback')]
+        starts = [
+            i for i, line in enumerate(lines) if line.startswith('Traceback')
+        ]
         tail = lines[starts[-1]:] if starts else lines[-40:]
-        print(f'\n{stage or args[0]} failed (exit {code}); the end of '
-              f'{log_file}:\n' + '\n'.join(tail), file=sys.stderr)
+        print(
+            f'\n{stage or args[0]} failed (exit {code}); the end of '
+            f'{log_file}:\n' + '\n'.join(tail),
+            file=sys.stderr)
         raise SystemExit(code)
 
 
@@ -120,15 +131,17 @@ def prepare(log_file: str, uft: bool) -> None:
     if not osp.isdir(DATA):
         run(['tools/dataset_converters/prepare_digits.py', DATA], log_file)
     if not osp.isfile(WEIGHTS):
-        run(['tools/model_converters/efficientnet_lite0_to_mmft.py',
-             WEIGHTS], log_file)
+        run(['tools/model_converters/efficientnet_lite0_to_mmft.py', WEIGHTS],
+            log_file)
     if uft and not osp.isfile(osp.join(PHOTOS, 'meta', 'all.txt')):
         run(['tools/dataset_converters/prepare_photo_crops.py', PHOTOS],
             log_file)
     subset = osp.join(PHOTOS, 'meta', 'sdr10_seed0.txt')
     if uft and not osp.isfile(subset):
-        run(['tools/dataset_converters/make_source_subset.py',
-             osp.join(PHOTOS, 'meta', 'all.txt'), subset], log_file)
+        run([
+            'tools/dataset_converters/make_source_subset.py',
+            osp.join(PHOTOS, 'meta', 'all.txt'), subset
+        ], log_file)
     status.done('ready')
 
 
@@ -137,23 +150,25 @@ def train_and_test(title: str, config: str, work_dir: str,
     """Train a config, test its last checkpoint; the test top-1."""
     status = Status(title)
     log_file = osp.join(work_dir, 'demo.log')
-    run(['tools/train.py', config, '--work-dir', work_dir, '--cfg-options',
-         f'train_dataloader.dataset.ratio={ratio}',
-         'default_hooks.logger.interval=5'], log_file, status, title)
+    run([
+        'tools/train.py', config, '--work-dir', work_dir, '--cfg-options',
+        f'train_dataloader.dataset.ratio={ratio}',
+        'default_hooks.logger.interval=5'
+    ], log_file, status, title)
     with open(osp.join(ROOT, work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
     metrics_file = osp.join(work_dir, 'test_metrics.json')
-    run(['tools/test.py', config, checkpoint, '--work-dir', work_dir,
-         '--out', metrics_file, '--out-item', 'metrics'], log_file, status,
-        title)
+    run([
+        'tools/test.py', config, checkpoint, '--work-dir', work_dir, '--out',
+        metrics_file, '--out-item', 'metrics'
+    ], log_file, status, title)
     with open(osp.join(ROOT, metrics_file)) as f:
         top1 = json.load(f)['accuracy/top1']
     status.done(f'test top-1 {top1:6.2f} %')
     return top1
 
 
-def verdict(value: float, expected: Optional[Tuple[float, float,
-                                                     int]]) -> str:
+def verdict(value: float, expected: Optional[Tuple[float, float, int]]) -> str:
     """The README's figure and whether this run is within its spread."""
     if expected is None:
         return ''
@@ -168,11 +183,13 @@ def evaluate(checkpoint: str, work_dir: str, shots: int) -> dict:
     """UFT's three protocols on the digits (tools/analysis/uft_evaluate.py)."""
     table = osp.join(work_dir, 'protocols.json')
     status = Status(f'protocols, {osp.basename(work_dir)}')
-    run(['tools/analysis/uft_evaluate.py', checkpoint, '--features',
-         'configs/uft/eval/effnetlite0_digits_retrieval_clustering.py',
-         '--fewshot', 'configs/uft/fewshot/effnetlite0_digits_kshot.py',
-         '--shots', str(shots), '--trials', '3', '--work-dir', work_dir,
-         '--out', table], osp.join(work_dir, 'demo.log'), status)
+    run([
+        'tools/analysis/uft_evaluate.py', checkpoint, '--features',
+        'configs/uft/eval/effnetlite0_digits_retrieval_clustering.py',
+        '--fewshot', 'configs/uft/fewshot/effnetlite0_digits_kshot.py',
+        '--shots',
+        str(shots), '--trials', '3', '--work-dir', work_dir, '--out', table
+    ], osp.join(work_dir, 'demo.log'), status)
     with open(osp.join(ROOT, table)) as f:
         result = json.load(f)
     status.done('done')
@@ -184,9 +201,10 @@ def unsupervised(work_dir: str, shots: int) -> Tuple[dict, dict]:
     before = evaluate(WEIGHTS, osp.join(work_dir, 'uft_before'), shots)
     uft_dir = osp.join(work_dir, 'uft')
     status = Status('unsupervised finetuning')
-    run(['tools/train.py', 'configs/uft/effnetlite0_digits.py',
-         '--work-dir', uft_dir], osp.join(uft_dir, 'demo.log'), status,
-        'unsupervised finetuning')
+    run([
+        'tools/train.py', 'configs/uft/effnetlite0_digits.py', '--work-dir',
+        uft_dir
+    ], osp.join(uft_dir, 'demo.log'), status, 'unsupervised finetuning')
     status.done('trained')
     with open(osp.join(ROOT, uft_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
@@ -196,17 +214,28 @@ def unsupervised(work_dir: str, shots: int) -> Tuple[dict, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--preset', choices=sorted(PRESETS), default='quick',
-                        help='quick: 150 iterations a method; full: 300, '
-                        'and unsupervised finetuning')
-    parser.add_argument('--methods', nargs='+',
-                        choices=[r[1] for r in RUNS] + ['uft'],
-                        help="default: the preset's")
+    parser.add_argument(
+        '--preset',
+        choices=sorted(PRESETS),
+        default='quick',
+        help='quick: 150 iterations a method; full: 300, '
+        'and unsupervised finetuning')
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        choices=[r[1] for r in RUNS] + ['uft'],
+        help="default: the preset's")
     parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--ratio', type=float, default=0.1,
-                        help='labelled fraction of the training half')
-    parser.add_argument('--shots', type=int, default=4,
-                        help='K of the K-shot transfer after UFT')
+    parser.add_argument(
+        '--ratio',
+        type=float,
+        default=0.1,
+        help='labelled fraction of the training half')
+    parser.add_argument(
+        '--shots',
+        type=int,
+        default=4,
+        help='K of the K-shot transfer after UFT')
     args = parser.parse_args()
     suffix, methods = PRESETS[args.preset]
     methods = args.methods or methods
@@ -218,14 +247,14 @@ def main() -> None:
     for title, name in RUNS:
         if name in methods:
             config = f'configs/{name}/effnetlite0_digits{suffix}.py'
-            top1 = train_and_test(title, config,
-                                  osp.join(args.work_dir, name), args.ratio)
+            top1 = train_and_test(title, config, osp.join(args.work_dir, name),
+                                  args.ratio)
             results.append((title, name, top1))
     uft = unsupervised(args.work_dir, args.shots) if 'uft' in methods \
         else None
     expected = EXPECTED[args.preset] if args.ratio == 0.1 else {}
     if results:
-        print(f'\nTest top-1 (%), last checkpoint:   this run   README '
+        print('\nTest top-1 (%), last checkpoint:   this run   README '
               '(mean +- std over seeds)')
     for title, name, top1 in results:
         print(f'  {title:<31s} {top1:6.2f}   '
@@ -233,9 +262,10 @@ def main() -> None:
     if uft:
         before, after = uft
         print('\nUnsupervised finetuning (one run):'
-              f'\n  {"":<42s} {"before":>8s} {"after":>8s}')
+              f'\n  {"":<42s} {"before":>8s} {"after":>8s}   README after')
         for key in before:
-            print(f'  {key:<42s} {before[key]:8.2f} {after[key]:8.2f}')
+            print(f'  {key:<42s} {before[key]:8.2f} {after[key]:8.2f}   '
+                  f'{verdict(after[key], EXPECTED_UFT.get(key))}')
     print('\nSingle runs differ across CPUs by about a point; the README '
           'gives the spread over seeds and the commands that measure it.')
 

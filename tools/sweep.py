@@ -40,8 +40,11 @@ from mmft.utils.launch import config_name
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-def run_dir(work_root: str, config: str, ratio: Optional[float],
-            seed: int, holdout: Optional[float] = None) -> str:
+def run_dir(work_root: str,
+            config: str,
+            ratio: Optional[float],
+            seed: int,
+            holdout: Optional[float] = None) -> str:
     """``WORK_ROOT/<config name>/ratio<r>_seed<s>[_holdout<h>]``, the
     config's name being its path below ``configs/`` (``cotuning/r50_cub``):
     two methods' configs of one dataset, or two selection protocols, never
@@ -60,34 +63,45 @@ def own_checkpoints(work_dir: str) -> Dict[str, str]:
     if not candidates or not osp.isfile(candidates[0]):
         raise FileNotFoundError(f'{work_dir!r} holds no last checkpoint')
     last = candidates[0]
-    runtime = load_checkpoint_file(last, map_location='cpu').get(
-        'message_hub', {}).get('runtime_info', {})
+    runtime = load_checkpoint_file(
+        last, map_location='cpu').get('message_hub',
+                                      {}).get('runtime_info', {})
     best = runtime.get('best_ckpt')
     if best and not osp.isfile(best):  # the work dir was moved
         best = osp.join(work_dir, osp.basename(best))
-    return dict(last=last,
-                selected=best if best and osp.isfile(best) else last)
+    return dict(
+        last=last, selected=best if best and osp.isfile(best) else last)
 
 
-def commands(config: str, work_dir: str, options: List[str], gpus: int,
-             resume: bool, holdout: Optional[float] = None
-             ) -> Tuple[List[str], List[str]]:
+def commands(config: str,
+             work_dir: str,
+             options: List[str],
+             gpus: int,
+             resume: bool,
+             holdout: Optional[float] = None) -> Tuple[List[str], List[str]]:
     """The train command line of one run, and its test command line with
     ``{checkpoint}`` and ``{out}`` to fill in."""
     if gpus > 1:
-        train = ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), config,
-                 str(gpus)]
-        test = ['bash', osp.join(ROOT, 'tools', 'dist_test.sh'), config,
-                '{checkpoint}', str(gpus)]
+        train = [
+            'bash',
+            osp.join(ROOT, 'tools', 'dist_train.sh'), config,
+            str(gpus)
+        ]
+        test = [
+            'bash',
+            osp.join(ROOT, 'tools', 'dist_test.sh'), config, '{checkpoint}',
+            str(gpus)
+        ]
     else:
         train = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config]
-        test = [sys.executable, osp.join(ROOT, 'tools', 'test.py'), config,
-                '{checkpoint}']
+        test = [
+            sys.executable,
+            osp.join(ROOT, 'tools', 'test.py'), config, '{checkpoint}'
+        ]
     train += ['--work-dir', work_dir] + (['--resume'] if resume else [])
     if holdout:
         train += ['--val-from-train', f'{holdout:g}']
-    test += ['--work-dir', work_dir, '--out', '{out}', '--out-item',
-             'metrics']
+    test += ['--work-dir', work_dir, '--out', '{out}', '--out-item', 'metrics']
     opts = ['--cfg-options', *options] if options else []
     return train + opts, test + opts
 
@@ -111,34 +125,47 @@ def train_and_test(train: List[str], test: List[str], work_dir: str,
                 a.replace('{checkpoint}', checkpoint).replace('{out}', out)
                 for a in test
             ]
-            code = subprocess.run(command, stdout=log,
-                                  stderr=log).returncode
+            code = subprocess.run(command, stdout=log, stderr=log).returncode
             if code:
                 return code
-    atomic_write_text(json.dumps(dict(protocol=protocol, **chosen)),
-                      osp.join(work_dir, 'selection.json'))
+    atomic_write_text(
+        json.dumps(dict(protocol=protocol, **chosen)),
+        osp.join(work_dir, 'selection.json'))
     return 0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('configs', nargs='+', help='one config a method')
-    parser.add_argument('--ratios', type=float, nargs='*', default=[],
-                        help='labelled fractions (none: the configs\' own)')
-    parser.add_argument('--ratio-key',
-                        default='train_dataloader.dataset.ratio')
+    parser.add_argument(
+        '--ratios',
+        type=float,
+        nargs='*',
+        default=[],
+        help='labelled fractions (none: the configs\' own)')
+    parser.add_argument(
+        '--ratio-key', default='train_dataloader.dataset.ratio')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--work-root', default='work_dirs/sweep')
-    parser.add_argument('--gpus', type=int, default=1,
-                        help='processes a run (tools/dist_train.sh)')
     parser.add_argument(
-        '--val-from-train', type=float, metavar='H',
+        '--gpus',
+        type=int,
+        default=1,
+        help='processes a run (tools/dist_train.sh)')
+    parser.add_argument(
+        '--val-from-train',
+        type=float,
+        metavar='H',
         help='select the best checkpoint on a seeded per-class share H of '
         'the labelled training subset (tools/train.py --val-from-train), '
         'not on the test split')
     parser.add_argument('--dry-run', action='store_true')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        default={}, help='applied to every run')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='applied to every run')
     args = parser.parse_args()
     for config in args.configs:
         if not osp.isfile(config):

@@ -2,6 +2,6 @@
 # checkpoints, the last one kept for the evaluation protocols; no best-of.
 _base_ = ['./default_runtime.py']
 default_hooks = dict(
-    checkpoint=dict(by_epoch=True, interval=10, max_keep_ckpts=2,
-                    save_best=None))
+    checkpoint=dict(
+        by_epoch=True, interval=10, max_keep_ckpts=2, save_best=None))
 log_processor = dict(by_epoch=True)

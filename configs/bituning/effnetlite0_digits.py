@@ -13,4 +13,5 @@ train_dataloader = dict(
         ratio=0.1, dataset=dict(pipeline={{_base_.train_pipeline_2views}})))
 default_hooks = dict(
     channels_last=dict(type='ChannelsLastHook'),  # 1.7x faster on 2 CPU cores
-    logger=dict(interval=25), checkpoint=dict(interval=100))
+    logger=dict(interval=25),
+    checkpoint=dict(interval=100))

@@ -11,4 +11,5 @@ model = dict(head=dict(num_classes=10))
 train_dataloader = dict(dataset=dict(ratio=0.1))
 default_hooks = dict(
     channels_last=dict(type='ChannelsLastHook'),  # 1.7x faster on 2 CPU cores
-    logger=dict(interval=25), checkpoint=dict(interval=100))
+    logger=dict(interval=25),
+    checkpoint=dict(interval=100))

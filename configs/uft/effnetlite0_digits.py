@@ -11,8 +11,13 @@ _base_ = [
 model = dict(queue_len=4096)  # about 4 passes over the ~1,000 images
 optim_wrapper = dict(optimizer=dict(lr=0.015))
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=10, by_epoch=True, begin=0, end=10,
-         convert_to_iter_based=True)
+    dict(
+        type='CosineAnnealingLR',
+        T_max=10,
+        by_epoch=True,
+        begin=0,
+        end=10,
+        convert_to_iter_based=True)
 ]
 train_cfg = dict(max_epochs=10)
 auto_scale_lr = dict(base_batch_size=32)

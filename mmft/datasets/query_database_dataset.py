@@ -58,8 +58,9 @@ class QueryDatabaseDataset:
         if idx < 0:
             idx += len(self)
         is_query = idx >= len(self.database)
-        data = (self.query[idx - len(self.database)]
-                if is_query else self.database[idx])
+        data = (
+            self.query[idx -
+                       len(self.database)] if is_query else self.database[idx])
         data['data_samples'].set_metainfo(
             dict(is_query=is_query, eval_index=idx))
         return data

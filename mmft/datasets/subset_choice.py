@@ -8,7 +8,8 @@ import numpy as np
 from mmft.utils import rank_within_class
 
 
-def per_class_subset(labels: np.ndarray, ratio: float, seed: int) -> np.ndarray:
+def per_class_subset(labels: np.ndarray, ratio: float,
+                     seed: int) -> np.ndarray:
     """Pick ``round(ratio * N)`` random indices, spread over the classes in
     proportion to their sizes, at least one a class.
 
@@ -39,8 +40,9 @@ def per_class_subset(labels: np.ndarray, ratio: float, seed: int) -> np.ndarray:
     tie = np.random.default_rng([seed, 1]).random(len(counts))[labels]
     order = np.lexsort((tie, priority))
     # round() first so that e.g. 0.3 * 10 counts as 3, not 3.0000000000000004
-    total = max(int(np.count_nonzero(counts)),
-                int(math.floor(round(ratio * len(labels), 9) + 0.5)))
+    total = max(
+        int(np.count_nonzero(counts)),
+        int(math.floor(round(ratio * len(labels), 9) + 0.5)))
     return np.sort(order[:total])
 
 

@@ -23,7 +23,9 @@ class AtomicLocalBackend(LocalBackend):
         """Write ``obj`` to ``filepath`` whole or not at all."""
         atomic_write(lambda tmp: Path(tmp).write_bytes(obj), str(filepath))
 
-    def put_text(self, obj: str, filepath: Union[str, Path],
+    def put_text(self,
+                 obj: str,
+                 filepath: Union[str, Path],
                  encoding: str = 'utf-8') -> None:
         """Write ``obj`` to ``filepath`` whole or not at all."""
         atomic_write(lambda tmp: Path(tmp).write_text(obj, encoding),

@@ -69,7 +69,8 @@ def _checkpoints(cfg, path: str) -> Iterator[Tuple[str, str]]:
             yield from _checkpoints(value, f'{path}.{key}')
 
 
-def check_paths(cfg: Config, fields=DATALOADERS,
+def check_paths(cfg: Config,
+                fields=DATALOADERS,
                 checkpoints: bool = True) -> None:
     """Fail before building anything when a data root or a checkpoint that
     the model loads is missing, naming the config key.
@@ -84,14 +85,15 @@ def check_paths(cfg: Config, fields=DATALOADERS,
         loader = cfg.get(field)
         if not loader:
             continue
-        for key, root in _data_roots(loader.get('dataset'), f'{field}.dataset'):
+        for key, root in _data_roots(
+                loader.get('dataset'), f'{field}.dataset'):
             if not osp.isdir(osp.expanduser(root)):
                 raise FileNotFoundError(
                     f'{key}={root!r} does not exist. Download the dataset '
                     'there (see the config\'s README) or pass '
                     f'--cfg-options {key}=/path/to/data')
-    for key, path in _checkpoints(cfg.get('model') if checkpoints else None,
-                                  'model'):
+    for key, path in _checkpoints(
+            cfg.get('model') if checkpoints else None, 'model'):
         if not osp.isfile(osp.expanduser(path)):
             raise FileNotFoundError(
                 f'{key}={path!r} does not exist. Convert the pretrained '
@@ -99,7 +101,8 @@ def check_paths(cfg: Config, fields=DATALOADERS,
                 f'config\'s README) or pass --cfg-options {key}=/path/to/file')
 
 
-def set_dataloader_defaults(cfg: Config, fields=DATALOADERS,
+def set_dataloader_defaults(cfg: Config,
+                            fields=DATALOADERS,
                             pin_memory: bool = True,
                             persistent_workers: bool = True) -> None:
     """mmpretrain's dataloader defaults, valid with ``num_workers=0`` too.

@@ -54,14 +54,15 @@ def resume_candidates(work_dir: str) -> List[str]:
     named = _named_checkpoint(work_dir)
     if named is None:
         return ordered
-    return [named] + [
-        p for p in ordered if osp.realpath(p) != osp.realpath(named)
-    ]
+    return [named
+            ] + [p for p in ordered if osp.realpath(p) != osp.realpath(named)]
 
 
+# yapf: disable
 def latest_loadable_checkpoint(work_dir: str,
                                trusted_files: Iterable[str] = ()
                                ) -> Optional[str]:
+    # yapf: enable
     """The newest checkpoint of ``work_dir`` that loads, for ``--resume``.
 
     Each skipped file is logged with the reason.
@@ -87,12 +88,16 @@ def latest_loadable_checkpoint(work_dir: str,
                     f'{path!r} holds no training state (no "meta")')
         except (FileNotFoundError, CheckpointLoadError) as e:
             skipped.append(f'{path}: {e}')
-            print_log(f'--resume: skipped {path}: {e}', logger='current',
-                      level=logging.WARNING)
+            print_log(
+                f'--resume: skipped {path}: {e}',
+                logger='current',
+                level=logging.WARNING)
             continue
         if skipped:
-            print_log(f'--resume: continuing from {path}', logger='current',
-                      level=logging.WARNING)
+            print_log(
+                f'--resume: continuing from {path}',
+                logger='current',
+                level=logging.WARNING)
         return path
     if skipped:
         raise CheckpointLoadError(

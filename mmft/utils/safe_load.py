@@ -10,8 +10,8 @@ tools, or ``trusted_checkpoints = [FILE]`` in a config), and only then is it
 unpickled in full.
 
 mmengine's own loader for local paths (``load_from``, ``--resume``,
-``init_cfg=dict(type='Pretrained')``) is pointed at :func:`load_checkpoint_file`
-only inside :func:`safe_checkpoint_loading`, which
+``init_cfg=dict(type='Pretrained')``) is pointed at
+:func:`load_checkpoint_file` only inside :func:`safe_checkpoint_loading`, which
 :class:`mmft.engine.hooks.SafeLoadingHook` enters for the time a Runner runs.
 Importing mmft changes no loader.
 """
@@ -100,8 +100,8 @@ def _refused(path: str, error: Exception) -> Tuple[bool, str]:
             detail = rest or next(
                 (x.strip() for x in lines[i + 1:] if x.strip()), detail)
             break
-    unsafe = any(word in detail for word in ('global', 'not allowed',
-                                             'allowlisted'))
+    unsafe = any(
+        word in detail for word in ('global', 'not allowed', 'allowlisted'))
     return unsafe, detail
 
 
@@ -134,9 +134,11 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
             f'checkpoint file {path!r} is empty (0 bytes): it was not '
             'written completely. Use another checkpoint.')
     if trust or trusted(path):
-        print_log(f'loading {path!r} as a trusted file (full unpickling: '
-                  'code in it can run)', logger='current',
-                  level=logging.WARNING)
+        print_log(
+            f'loading {path!r} as a trusted file (full unpickling: '
+            'code in it can run)',
+            logger='current',
+            level=logging.WARNING)
         return torch.load(path, map_location=map_location, weights_only=False)
     try:
         with torch.serialization.safe_globals(SAFE_GLOBALS):
@@ -162,16 +164,16 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
             'truncated, damaged or not a PyTorch file.') from e
 
 
-def _mmengine_local_loader(filename: str,
-                           map_location: Optional[Union[str, Callable]] = None
-                           ) -> Any:
+def _mmengine_local_loader(
+        filename: str,
+        map_location: Optional[Union[str, Callable]] = None) -> Any:
     """mmengine's loader signature for local paths."""
     return load_checkpoint_file(filename, map_location=map_location)
 
 
 @contextlib.contextmanager
-def safe_checkpoint_loading(trusted_files: Iterable[str] = ()
-                            ) -> Iterator[None]:
+def safe_checkpoint_loading(trusted_files: Iterable[str] = (
+)) -> Iterator[None]:
     """Within the block, mmengine loads local files with
     :func:`load_checkpoint_file`, and ``trusted_files`` are trusted.
 

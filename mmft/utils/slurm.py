@@ -2,7 +2,8 @@
 import os
 import re
 
-_HOST_PART = re.compile(r'[A-Za-z0-9._-]+|\[(\d+)(?:-\d+)?(?:,\d+(?:-\d+)?)*\]')
+_HOST_PART = re.compile(
+    r'[A-Za-z0-9._-]+|\[(\d+)(?:-\d+)?(?:,\d+(?:-\d+)?)*\]')
 
 
 def first_slurm_host(nodelist: str) -> str:
@@ -41,8 +42,8 @@ def first_slurm_host(nodelist: str) -> str:
 
 def slurm_env() -> None:
     """torch.distributed's environment from Slurm's (one task a process)."""
-    for slurm, name in (('SLURM_PROCID', 'RANK'),
-                        ('SLURM_NTASKS', 'WORLD_SIZE')):
+    for slurm, name in (('SLURM_PROCID', 'RANK'), ('SLURM_NTASKS',
+                                                   'WORLD_SIZE')):
         if slurm not in os.environ:
             raise RuntimeError(f'--launcher slurm needs {slurm}: start the '
                                'job with srun (tools/slurm_train.sh)')

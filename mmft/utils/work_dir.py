@@ -30,8 +30,8 @@ class WorkDirLock:
         os.makedirs(work_dir, exist_ok=True)
         self.path = osp.join(work_dir, LOCK_FILE)
         flags = os.O_RDWR | os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0)
-        self._file: Optional[IO] = os.fdopen(os.open(self.path, flags, 0o644),
-                                             'r+')
+        self._file: Optional[IO] = os.fdopen(
+            os.open(self.path, flags, 0o644), 'r+')
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

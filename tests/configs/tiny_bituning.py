@@ -11,15 +11,20 @@ model = dict(
         base_channels=8,
         stem_channels=8,
         out_indices=(3, ),
-        init_cfg=dict(type='Pretrained', checkpoint='SET_BY_TEST',
-                      prefix='backbone')),
+        init_cfg=dict(
+            type='Pretrained', checkpoint='SET_BY_TEST', prefix='backbone')),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
-        type='ContrastiveCEHead', num_classes=3, in_channels=64,
+        type='ContrastiveCEHead',
+        num_classes=3,
+        in_channels=64,
         contrastive_loss=dict(type='ContrastiveCELoss', queue_size=4),
         topk=(1, )),
     projector=dict(
-        type='ProjectorHead', in_channels=64, out_channels=16, num_classes=3,
+        type='ProjectorHead',
+        in_channels=64,
+        out_channels=16,
+        num_classes=3,
         loss=dict(type='CategoricalContrastiveLoss', queue_size=4)),
     key_momentum=0.9,
     data_preprocessor=dict(

@@ -12,7 +12,8 @@ model = dict(
         base_channels=8,
         stem_channels=8,
         out_indices=(3, ),
-        init_cfg=dict(type='Pretrained', checkpoint=source, prefix='backbone')),
+        init_cfg=dict(type='Pretrained', checkpoint=source,
+                      prefix='backbone')),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='CoTuningHead',
@@ -71,9 +72,7 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=False, milestones=[3], gamma=0.1)
 ]
 train_cfg = dict(
-    type='ReproducibleIterBasedTrainLoop',
-    max_iters=4,
-    val_interval=4)
+    type='ReproducibleIterBasedTrainLoop', max_iters=4, val_interval=4)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=4)

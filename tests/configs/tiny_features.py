@@ -7,8 +7,11 @@ test_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type='QueryDatabaseDataset',
-        database=dict(type='CustomDataset', data_root='SET_BY_TEST',
-                      data_prefix='train', pipeline={{_base_.pipeline}}),
+        database=dict(
+            type='CustomDataset',
+            data_root='SET_BY_TEST',
+            data_prefix='train',
+            pipeline={{_base_.pipeline}}),
         query={{_base_.val_dataloader.dataset}}))
 test_evaluator = [
     dict(type='RetrievalPrecisionAtK', topk=5),

@@ -10,14 +10,17 @@ from tests.helpers import make_dataset
 LABELS = np.repeat(np.arange(5), [30, 10, 3, 1, 7])
 
 
-@pytest.mark.parametrize('ratio,expected', [
-    # round(0.15 * 51) = 8: one a class, then by (rank + 0.5) / n_c
-    (0.15, [4, 1, 1, 1, 1]),
-    # 15 = round(15.3): quotas 9, 3, 0.9, 0.3, 2.1; one a class comes first
-    (0.3, [8, 3, 1, 1, 2]),
-    (0.5, [15, 5, 1, 1, 4]),  # 26 = round(25.5): quotas 15, 5, 1.5, .5, 3.5
-    (1.0, [30, 10, 3, 1, 7]),
-])
+@pytest.mark.parametrize(
+    'ratio,expected',
+    [
+        # round(0.15 * 51) = 8: one a class, then by (rank + 0.5) / n_c
+        (0.15, [4, 1, 1, 1, 1]),
+        # 15 = round(15.3): quotas 9, 3, 0.9, 0.3, 2.1; one a class comes first
+        (0.3, [8, 3, 1, 1, 2]),
+        (0.5, [15, 5, 1, 1, 4
+               ]),  # 26 = round(25.5): quotas 15, 5, 1.5, .5, 3.5
+        (1.0, [30, 10, 3, 1, 7]),
+    ])
 def test_counts_per_class(ratio, expected):
     idx = per_class_subset(LABELS, ratio, seed=0)
     counts = np.bincount(LABELS[idx], minlength=5)
@@ -25,11 +28,13 @@ def test_counts_per_class(ratio, expected):
     assert len(set(idx.tolist())) == len(idx) and (np.diff(idx) > 0).all()
 
 
-@pytest.mark.parametrize('sizes,ratio,kept', [
-    ([13] * 18, 0.15, 35),  # 234 images: 15 % is 35 (ceil a class kept 36)
-    ([30] * 194 + [29] * 6, 0.15, 899),  # CUB's 5,994: not ceil's 1,000
-    ([30] * 194 + [29] * 6, 0.3, 1798),
-])
+@pytest.mark.parametrize(
+    'sizes,ratio,kept',
+    [
+        ([13] * 18, 0.15, 35),  # 234 images: 15 % is 35 (ceil a class kept 36)
+        ([30] * 194 + [29] * 6, 0.15, 899),  # CUB's 5,994: not ceil's 1,000
+        ([30] * 194 + [29] * 6, 0.3, 1798),
+    ])
 def test_the_total_is_the_nearest_integer(sizes, ratio, kept):
     labels = np.repeat(np.arange(len(sizes)), sizes)
     counts = np.bincount(labels[per_class_subset(labels, ratio, seed=2)])
@@ -79,12 +84,21 @@ def test_wraps_an_mmpretrain_dataset(tmp_path):
     root = make_dataset(str(tmp_path), train=(8, 6, 7))
     init_default_scope('mmft')
     full = DATASETS.build(
-        dict(type='CustomDataset', data_root=root, data_prefix='train',
-             pipeline=[]))
+        dict(
+            type='CustomDataset',
+            data_root=root,
+            data_prefix='train',
+            pipeline=[]))
     sub = DATASETS.build(
-        dict(type='ClassSubsetDataset', ratio=0.5, seed=1,
-             dataset=dict(type='CustomDataset', data_root=root,
-                          data_prefix='train', pipeline=[])))
+        dict(
+            type='ClassSubsetDataset',
+            ratio=0.5,
+            seed=1,
+            dataset=dict(
+                type='CustomDataset',
+                data_root=root,
+                data_prefix='train',
+                pipeline=[])))
     assert len(sub) == 4 + 3 + 4
     assert sub.metainfo['classes'] == full.metainfo['classes']
     assert np.bincount(sub.get_gt_labels()).tolist() == [4, 3, 4]
@@ -92,11 +106,19 @@ def test_wraps_an_mmpretrain_dataset(tmp_path):
         info = sub[i]
         original = full.get_data_info(int(sub.indices[i]))
         assert info['img_path'] == original['img_path']
-        assert info['gt_label'] == original['gt_label'] == sub.get_cat_ids(i)[0]
+        assert info['gt_label'] == original['gt_label'] == sub.get_cat_ids(
+            i)[0]
     lazy = DATASETS.build(
-        dict(type='ClassSubsetDataset', ratio=0.5, seed=1, lazy_init=True,
-             dataset=dict(type='CustomDataset', data_root=root,
-                          data_prefix='train', pipeline=[])))
+        dict(
+            type='ClassSubsetDataset',
+            ratio=0.5,
+            seed=1,
+            lazy_init=True,
+            dataset=dict(
+                type='CustomDataset',
+                data_root=root,
+                data_prefix='train',
+                pipeline=[])))
     np.testing.assert_array_equal(lazy.get_gt_labels(), sub.get_gt_labels())
 
 
@@ -119,24 +141,37 @@ def test_k_shot_subsets_hold_exactly_k_per_class():
 def test_a_tllib_image_list_keeps_exactly_its_images(tmp_path):
     root = make_dataset(str(tmp_path / 'data'), train=(5, 4, 3))
     listed = ['class0/3.png 0', 'class2/0.png 2', 'class1/1.png 1']
-    (tmp_path / 'data' / 'train_15.txt').write_text(
-        ''.join(f'train/{line}\n' for line in listed))
+    (tmp_path / 'data' / 'train_15.txt').write_text(''.join(
+        f'train/{line}\n' for line in listed))
     init_default_scope('mmft')
-    inner = dict(type='CustomDataset', data_root=root, data_prefix='train',
-                 pipeline=[])
-    sub = DATASETS.build(dict(type='ClassSubsetDataset', dataset=inner,
-                              subset_file='train_15.txt'))
-    paths = sorted(sub.get_data_info(i)['img_path'][len(root) + 7:]
-                   for i in range(len(sub)))
+    inner = dict(
+        type='CustomDataset', data_root=root, data_prefix='train', pipeline=[])
+    sub = DATASETS.build(
+        dict(
+            type='ClassSubsetDataset',
+            dataset=inner,
+            subset_file='train_15.txt'))
+    paths = sorted(
+        sub.get_data_info(i)['img_path'][len(root) + 7:]
+        for i in range(len(sub)))
     assert paths == ['class0/3.png', 'class1/1.png', 'class2/0.png']
     assert sorted(sub.get_gt_labels().tolist()) == [0, 1, 2]
 
     (tmp_path / 'bad.txt').write_text('train/class0/3.png 0\n'
                                       'train/class1/0.png 2\n')
-    with pytest.raises(ValueError, match=r"line 2 .*'train/class1/0.png'\) "
-                       'has label 2 but the dataset labels it 1'):
-        DATASETS.build(dict(type='ClassSubsetDataset', dataset=inner,
-                            subset_file=str(tmp_path / 'bad.txt')))
+    with pytest.raises(
+            ValueError,
+            match=r"line 2 .*'train/class1/0.png'\) "
+            'has label 2 but the dataset labels it 1'):
+        DATASETS.build(
+            dict(
+                type='ClassSubsetDataset',
+                dataset=inner,
+                subset_file=str(tmp_path / 'bad.txt')))
     with pytest.raises(ValueError, match='use it with ratio=1'):
-        DATASETS.build(dict(type='ClassSubsetDataset', dataset=inner,
-                            ratio=0.5, subset_file='train_15.txt'))
+        DATASETS.build(
+            dict(
+                type='ClassSubsetDataset',
+                dataset=inner,
+                ratio=0.5,
+                subset_file='train_15.txt'))

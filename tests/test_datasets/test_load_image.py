@@ -49,11 +49,17 @@ def test_configs_get_it_by_name_and_a_dataloader_names_the_file(images):
     assert type(TRANSFORMS.build(dict(type='LoadImageFromFile'))) is \
         LoadImageFromFile
     loader = Runner.build_dataloader(
-        dict(batch_size=2, num_workers=0,
-             sampler=dict(type='DefaultSampler', shuffle=False),
-             dataset=dict(type='CustomDataset', data_root=str(root),
-                          data_prefix='train',
-                          pipeline=[dict(type='LoadImageFromFile'),
-                                    dict(type='PackInputs')])))
+        dict(
+            batch_size=2,
+            num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(
+                type='CustomDataset',
+                data_root=str(root),
+                data_prefix='train',
+                pipeline=[
+                    dict(type='LoadImageFromFile'),
+                    dict(type='PackInputs')
+                ])))
     with pytest.raises(OSError, match='b_truncated.png'):
         list(loader)

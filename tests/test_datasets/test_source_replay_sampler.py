@@ -52,8 +52,12 @@ def test_concat_target_budget():
 @pytest.mark.parametrize('world', [1, 2])
 def test_ratio_mode_holds_the_ratio_in_every_batch(world):
     batch, ratio = 8, 0.25
-    shards = [list(sampler(r, world, mode='ratio', source_ratio=ratio,
-                           batch_size=batch)) for r in range(world)]
+    shards = [
+        list(
+            sampler(
+                r, world, mode='ratio', source_ratio=ratio, batch_size=batch))
+        for r in range(world)
+    ]
     iters = N_T // (world * 6)
     for shard in shards:
         assert len(shard) == iters * batch
@@ -62,14 +66,15 @@ def test_ratio_mode_holds_the_ratio_in_every_batch(world):
             assert sum(i >= N_T for i in chunk) == round(ratio * batch)
     targets = [i for s in shards for i in s if i < N_T]
     assert len(targets) == len(set(targets))  # each target once an epoch
-    assert len(sampler(0, world, mode='ratio', source_ratio=ratio,
-                       batch_size=batch)) == iters * batch
+    assert len(
+        sampler(0, world, mode='ratio', source_ratio=ratio,
+                batch_size=batch)) == iters * batch
 
 
 @pytest.mark.parametrize('kwargs,key', [
     (dict(mode='mixed'), 'sampler.mode'),
-    (dict(mode='ratio', source_ratio=1.5, batch_size=8),
-     'sampler.source_ratio'),
+    (dict(mode='ratio', source_ratio=1.5,
+          batch_size=8), 'sampler.source_ratio'),
     (dict(mode='ratio', source_ratio=0.5), 'sampler.batch_size'),
     (dict(epoch_length=0), 'sampler.epoch_length'),
 ])

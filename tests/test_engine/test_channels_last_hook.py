@@ -45,5 +45,5 @@ def test_training_and_validation_run_in_channels_last(assets, tmp_path):
     assert not any(is_cl for _, is_cl in seen_plain)
     state = copy.deepcopy(plain.model.state_dict())
     for key, value in runner.model.state_dict().items():
-        torch.testing.assert_close(value, state[key], rtol=1e-4, atol=1e-5,
-                                   msg=key)
+        torch.testing.assert_close(
+            value, state[key], rtol=1e-4, atol=1e-5, msg=key)

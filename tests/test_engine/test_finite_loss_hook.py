@@ -28,15 +28,17 @@ class Diverging(BaseModel):
 
 def runner(tmp_path, nan_at, hook=True):
     data = [torch.ones(2) for _ in range(32)]
-    hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1,
-                                 by_epoch=False))
+    hooks = dict(
+        checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False))
     if hook:
         hooks['finite_loss'] = dict(type='FiniteLossHook')
     return Runner(
         model=Diverging(nan_at),
         work_dir=str(tmp_path),
         train_dataloader=dict(
-            dataset=data, batch_size=2, num_workers=0,
+            dataset=data,
+            batch_size=2,
+            num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=False),
             collate_fn=dict(type='pseudo_collate')),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
@@ -46,8 +48,8 @@ def runner(tmp_path, nan_at, hook=True):
 
 
 def test_nan_term_stops_the_run_naming_iteration_and_term(tmp_path):
-    with pytest.raises(FloatingPointError,
-                       match=r'iteration 4 .*loss_aux.*loss_aux=nan'):
+    with pytest.raises(
+            FloatingPointError, match=r'iteration 4 .*loss_aux.*loss_aux=nan'):
         runner(tmp_path, nan_at=4).train()
     # checkpoints of iterations 1-3 are there, none of the diverged weights
     names = os.listdir(tmp_path)

@@ -8,8 +8,7 @@ from mmft.engine.runner import seed_iteration
 
 
 def draws():
-    return (random.random(), float(np.random.rand()),
-            float(torch.rand(())))
+    return (random.random(), float(np.random.rand()), float(torch.rand(())))
 
 
 def test_same_iteration_same_draws_whatever_ran_before():

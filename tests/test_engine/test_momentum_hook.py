@@ -114,7 +114,10 @@ class RecordQueryHook(Hook):
     def before_train(self, runner):
         self._record(runner)
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         self._record(runner)
 
@@ -130,9 +133,12 @@ def key_params(model):
 def test_key_weights_follow_the_closed_form_ema(assets, tmp_path):
     """After n steps: theta_k = m^n theta_0 + sum_t (1-m) m^(n-t) theta_t."""
     m, steps = 0.5, 3
-    cfg = tiny_cfg(assets, tmp_path, **{
-        'train_cfg.max_iters': steps, 'train_cfg.val_interval': 100,
-        'model.key_momentum': m})
+    cfg = tiny_cfg(
+        assets, tmp_path, **{
+            'train_cfg.max_iters': steps,
+            'train_cfg.val_interval': 100,
+            'model.key_momentum': m
+        })
     recorder = RecordQueryHook()
     runner = Runner.from_cfg(cfg)
     runner.register_hook(recorder)
@@ -158,10 +164,12 @@ def test_resume_continues_the_same_run(assets, tmp_path):
     full.train()
     want = full.model.state_dict()
     resumed = Runner.from_cfg(
-        tiny_cfg(assets, tmp_path / 'resumed', **{
-            'train_cfg.max_iters': 4,
-            'resume': True,
-            'load_from': str(tmp_path / 'full' / 'iter_2.pth')}))
+        tiny_cfg(
+            assets, tmp_path / 'resumed', **{
+                'train_cfg.max_iters': 4,
+                'resume': True,
+                'load_from': str(tmp_path / 'full' / 'iter_2.pth')
+            }))
     resumed.train()
     got = resumed.model.state_dict()
     assert set(got) == set(want)
@@ -186,22 +194,22 @@ def test_fresh_start_copies_the_loaded_query_into_the_keys(assets, tmp_path):
     first = Runner.from_cfg(
         tiny_cfg(assets, tmp_path / 'a', **{'train_cfg.max_iters': 2}))
     first.train()
-    cfg = tiny_cfg(assets, tmp_path / 'b', **{
-        'train_cfg.max_iters': 1, 'load_from': str(tmp_path / 'a' /
-                                                   'iter_2.pth'),
-        'model.key_momentum': 1.0})
+    cfg = tiny_cfg(
+        assets, tmp_path / 'b', **{
+            'train_cfg.max_iters': 1,
+            'load_from': str(tmp_path / 'a' / 'iter_2.pth'),
+            'model.key_momentum': 1.0
+        })
     second = Runner.from_cfg(cfg)
     second.train()
     loaded = load(str(tmp_path / 'a' / 'iter_2.pth'))['state_dict']
-    torch.testing.assert_close(
-        second.model.key_encoder.backbone.conv1.weight,
-        loaded['backbone.conv1.weight'])
+    torch.testing.assert_close(second.model.key_encoder.backbone.conv1.weight,
+                               loaded['backbone.conv1.weight'])
     assert math.isfinite(
         float(second.model.head.contrastive_loss.queue.queue.sum()))
 
 
-def test_checkpoints_from_before_the_key_encoder_module_load(
-        assets, tmp_path):
+def test_checkpoints_from_before_the_key_encoder_module_load(assets, tmp_path):
     """A checkpoint with mmft 0.1's names (key_backbone.*, head.queue.*,
     projector.queue.*) loads into today's model with every tensor."""
     from mmengine.registry import init_default_scope
@@ -211,11 +219,13 @@ def test_checkpoints_from_before_the_key_encoder_module_load(
     cfg = tiny_cfg(assets, tmp_path)
     cfg.model.backbone.init_cfg = None
     torch.manual_seed(0)
-    new = {k: torch.randn_like(v) if v.is_floating_point() else v + 1
-           for k, v in MODELS.build(cfg.model).state_dict().items()}
+    new = {
+        k: torch.randn_like(v) if v.is_floating_point() else v + 1
+        for k, v in MODELS.build(cfg.model).state_dict().items()
+    }
     renames = (('key_encoder.backbone.', 'key_backbone.'),
-               ('key_encoder.neck.', 'key_neck.'),
-               ('key_encoder.projection.', 'key_projection.'),
+               ('key_encoder.neck.', 'key_neck.'), ('key_encoder.projection.',
+                                                    'key_projection.'),
                ('head.contrastive_loss.queue.', 'head.queue.'),
                ('projector.loss_module.queue.', 'projector.queue.'))
     old = {}

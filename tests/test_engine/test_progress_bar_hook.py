@@ -10,12 +10,12 @@ from mmengine.runner import Runner
 from tests.helpers import ROOT, make_dataset
 
 
-@pytest.mark.parametrize('val', [pytest.param(True, marks=pytest.mark.slow),
-                                 False])
+@pytest.mark.parametrize('val',
+                         [pytest.param(True, marks=pytest.mark.slow), False])
 def test_a_bar_for_each_val_and_test_pass(tmp_path, capsys, val):
     root = make_dataset(str(tmp_path / 'data'))  # 9 test images
-    cfg = Config.fromfile(osp.join(ROOT, 'tests', 'configs',
-                                   'tiny_fewshot.py'))
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'tests', 'configs', 'tiny_fewshot.py'))
     cfg.model.backbone.init_cfg = None
     for loader in (cfg.train_dataloader.dataset.dataset,
                    cfg.val_dataloader.dataset, cfg.test_dataloader.dataset):

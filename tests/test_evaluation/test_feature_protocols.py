@@ -9,8 +9,8 @@ from mmft.evaluation.functional import (bcubed, kmeans_bcubed,
 
 def test_bcubed_hand_cases():
     labels = torch.tensor([0, 0, 1, 1])
-    assert bcubed(torch.tensor([0, 0, 0, 1]), labels)[0] == pytest.approx(
-        2 / 3)
+    assert bcubed(torch.tensor([0, 0, 0, 1]),
+                  labels)[0] == pytest.approx(2 / 3)
     assert bcubed(labels, labels) == (1.0, 1.0, 1.0)
     assert bcubed(torch.tensor([5, 5, 9, 9]), labels)[0] == 1.0  # relabel
     assert bcubed(torch.arange(4), labels)[0] == 1.0  # singletons
@@ -28,12 +28,12 @@ def test_retrieval_precision():
     db = torch.tensor([[1., 0.], [1., 0.], [0.9, 0.1], [0., 1.], [0., 1.],
                        [0.95, 0.05]])
     db_labels = torch.tensor([0, 0, 1, 1, 1, 1])
-    score = retrieval_precision_at_k(torch.tensor([[1., 0.]]),
-                                     torch.tensor([0]), db, db_labels, k=4)
+    score = retrieval_precision_at_k(
+        torch.tensor([[1., 0.]]), torch.tensor([0]), db, db_labels, k=4)
     assert score == pytest.approx(2 / 4)
     torch.manual_seed(0)
-    q, db, q_labels = torch.randn(40, 8), torch.randn(24, 8), torch.arange(
-        40) % 4
+    q, db, q_labels = torch.randn(40, 8), torch.randn(24,
+                                                      8), torch.arange(40) % 4
     rand = retrieval_precision_at_k(q, q_labels, db, labels, block=7)
     want = 0.0  # a loop over queries, sorted by (-cosine, index)
     for vec, label in zip(q, q_labels.tolist()):

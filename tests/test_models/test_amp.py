@@ -19,8 +19,11 @@ LOSS_RTOL = 2e-2
 GRAD_TOL = 5e-2
 DEVICES = [
     ('cpu', torch.bfloat16),
-    pytest.param('cuda', torch.float16, marks=pytest.mark.skipif(
-        not torch.cuda.is_available(), reason='needs a GPU')),
+    pytest.param(
+        'cuda',
+        torch.float16,
+        marks=pytest.mark.skipif(
+            not torch.cuda.is_available(), reason='needs a GPU')),
 ]
 
 
@@ -33,8 +36,10 @@ def compare(fn, inputs, device, dtype):
     ref_in = [x.clone().requires_grad_(x.is_floating_point()) for x in inputs]
     ref = fn(*ref_in)
     ref.backward()
-    amp_in = [(x.to(dtype) if x.is_floating_point() else x).clone()
-              .requires_grad_(x.is_floating_point()) for x in inputs]
+    amp_in = [
+        (x.to(dtype) if x.is_floating_point() else x).clone().requires_grad_(
+            x.is_floating_point()) for x in inputs
+    ]
     with torch.autocast(device, dtype=dtype):
         out = fn(*amp_in)
     out.backward()
@@ -55,12 +60,12 @@ def test_bituning_losses(device, dtype):
     num, size, dim, batch = 6, 5, 16, 12
     labels = torch.randint(0, num, (batch, ), device=device)
     queue = normalised(num, size, dim, device=device)
-    compare(lambda q, k: categorical_contrastive_loss(q, k, queue, labels),
-            [normalised(batch, dim, device=device),
-             normalised(batch, dim, device=device)], device, dtype)
+    compare(lambda q, k: categorical_contrastive_loss(q, k, queue, labels), [
+        normalised(batch, dim, device=device),
+        normalised(batch, dim, device=device)
+    ], device, dtype)
     weight = normalised(num, dim, device=device)
-    compare(lambda h: contrastive_cross_entropy_loss(h, weight, queue,
-                                                     labels),
+    compare(lambda h: contrastive_cross_entropy_loss(h, weight, queue, labels),
             [normalised(batch, dim, device=device)], device, dtype)
 
 
@@ -68,13 +73,14 @@ def test_bituning_losses(device, dtype):
 def test_uft_losses(device, dtype):
     torch.manual_seed(1)
     queue = normalised(256, 32, device=device)
-    compare(lambda q, k: queue_infonce(q, k, queue).mean(),
-            [normalised(8, 32, device=device),
-             normalised(8, 32, device=device)], device, dtype)
+    compare(
+        lambda q, k: queue_infonce(q, k, queue).mean(),
+        [normalised(8, 32, device=device),
+         normalised(8, 32, device=device)], device, dtype)
     compare(lambda m, a, b: mixed_query_loss(m, a, b, 0.3, queue),
             [normalised(8, 32, device=device)] +
-            [normalised(8, 32, device=device) for _ in range(2)], device,
-            dtype)
+            [normalised(8, 32, device=device)
+             for _ in range(2)], device, dtype)
 
 
 @pytest.mark.parametrize('device,dtype', DEVICES)
@@ -87,8 +93,8 @@ def test_cotuning_source_term(device, dtype):
 
     def source_loss(feats):
         logits = fc(feats)
-        return -(relationship[labels] * logits.float().log_softmax(1)).sum(
-            1).mean()
+        return -(relationship[labels] *
+                 logits.float().log_softmax(1)).sum(1).mean()
 
     compare(source_loss, [torch.randn(6, 16, device=device)], device, dtype)
 

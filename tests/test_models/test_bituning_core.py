@@ -59,12 +59,16 @@ def test_vectorised_matches_the_loops(num, size, batch, labels):
 
     # TLlib order: CCL rows against the pre-batch queue, enqueue sample by
     # sample, then CCE rows against the post-batch queue.
-    rows_z = [row_of(z_q[i] @ z_k[i], z_q[i], ref_z, int(c)) / tau
-              for i, c in enumerate(labels)]
+    rows_z = [
+        row_of(z_q[i] @ z_k[i], z_q[i], ref_z, int(c)) / tau
+        for i, c in enumerate(labels)
+    ]
     loop_enqueue(ref_z, ref_pz, z_k, labels)
     loop_enqueue(ref_h, ref_ph, h_k, labels)
-    rows_h = [row_of(h_q[i] @ w[c], w[c], ref_h, int(c)) / tau
-              for i, c in enumerate(labels)]
+    rows_h = [
+        row_of(h_q[i] @ w[c], w[c], ref_h, int(c)) / tau
+        for i, c in enumerate(labels)
+    ]
 
     ccl = categorical_contrastive_loss(z_q, z_k, queue_z.queue, labels, tau)
     queue_z.enqueue(z_k, labels)
@@ -74,13 +78,14 @@ def test_vectorised_matches_the_loops(num, size, batch, labels):
     torch.testing.assert_close(queue_z.queue, ref_z)
     torch.testing.assert_close(queue_h.queue, ref_h)
     assert queue_z.ptr.tolist() == ref_pz.tolist()
-    torch.testing.assert_close(ccl, kl_uniform_positives(rows_z, size),
-                               atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(cce, kl_uniform_positives(rows_h, size),
-                               atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        ccl, kl_uniform_positives(rows_z, size), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        cce, kl_uniform_positives(rows_h, size), atol=1e-5, rtol=1e-5)
     # CCE must see the post-batch queue: the pre-batch one gives another value
-    pre = contrastive_cross_entropy_loss(
-        h_q, w, PerClassQueue(num, size, dim_h).queue, labels, tau)
+    pre = contrastive_cross_entropy_loss(h_q, w,
+                                         PerClassQueue(num, size, dim_h).queue,
+                                         labels, tau)
     assert not torch.allclose(pre, cce)
 
 
@@ -139,8 +144,10 @@ def test_loss_offset_and_gradient_of_the_own_pair():
 def loop_loss(first, anchor, queue, labels, tau):
     """Per-sample rows with autograd, KL(batchmean) as TLlib."""
     size = queue.shape[1]
-    rows = [row_of(first[i], anchor[i], queue, int(c)) / tau
-            for i, c in enumerate(labels)]
+    rows = [
+        row_of(first[i], anchor[i], queue, int(c)) / tau
+        for i, c in enumerate(labels)
+    ]
     return kl_uniform_positives(rows, size)
 
 
@@ -165,8 +172,8 @@ def test_gradients_match_the_loops(num, size, batch, labels):
     w = torch.randn(num, 6).requires_grad_()
     w_hat = F.normalize(w, dim=1)
     cce = contrastive_cross_entropy_loss(h_q, w_hat, queue, labels, tau)
-    ref = loop_loss((h_q * w_hat[labels]).sum(1), w_hat[labels], queue,
-                    labels, tau)
+    ref = loop_loss((h_q * w_hat[labels]).sum(1), w_hat[labels], queue, labels,
+                    tau)
     torch.testing.assert_close(cce, ref, atol=1e-5, rtol=1e-5)
     grads = torch.autograd.grad(cce, (h_q, w), retain_graph=True)
     ref_grads = torch.autograd.grad(ref, (h_q, w))

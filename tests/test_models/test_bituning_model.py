@@ -21,18 +21,26 @@ def build(head=None, projector=None, cce=None, ccl=None, **extra):
         type='BiTuning',
         backbone=TINY_BACKBONE,
         neck=dict(type='GlobalAveragePooling'),
-        head=dict(dict(type='ContrastiveCEHead', num_classes=NUM,
-                       in_channels=FEAT_DIM,
-                       contrastive_loss=dict(type='ContrastiveCELoss',
-                                             queue_size=4, **(cce or {}))),
-                  **(head or {})),
-        projector=dict(dict(type='ProjectorHead', in_channels=FEAT_DIM,
-                            out_channels=16, num_classes=NUM,
-                            loss=dict(type='CategoricalContrastiveLoss',
-                                      queue_size=4, **(ccl or {}))),
-                       **(projector or {})),
-        data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3,
-                               num_classes=NUM))
+        head=dict(
+            dict(
+                type='ContrastiveCEHead',
+                num_classes=NUM,
+                in_channels=FEAT_DIM,
+                contrastive_loss=dict(
+                    type='ContrastiveCELoss', queue_size=4, **(cce or {}))),
+            **(head or {})),
+        projector=dict(
+            dict(
+                type='ProjectorHead',
+                in_channels=FEAT_DIM,
+                out_channels=16,
+                num_classes=NUM,
+                loss=dict(
+                    type='CategoricalContrastiveLoss',
+                    queue_size=4,
+                    **(ccl or {}))), **(projector or {})),
+        data_preprocessor=dict(
+            mean=[127.5] * 3, std=[127.5] * 3, num_classes=NUM))
     cfg.update(extra)
     model = MODELS.build(cfg)
     model.init_weights()
@@ -46,8 +54,9 @@ def build(head=None, projector=None, cce=None, ccl=None, **extra):
 
 def batch(labels=(0, 1, 1, 2, 2, 2)):
     torch.manual_seed(1)
-    views = [[torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8)
-              for _ in labels] for _ in range(2)]
+    views = [[
+        torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8) for _ in labels
+    ] for _ in range(2)]
     samples = [DataSample().set_gt_label(c) for c in labels]
     return dict(inputs=views, data_samples=samples)
 
@@ -62,9 +71,12 @@ def reference(model, data):
         h_k = model.neck(model.key_encoder.backbone(key))[-1]
     z_q = F.normalize(proj.projection(h), dim=1)
     z_k = F.normalize(model.key_encoder.projection(h_k), dim=1)
-    hat = lambda x: F.normalize(torch.cat([x, torch.ones(len(x), 1)], 1), dim=1)
-    w_hat = F.normalize(torch.cat([head.fc.weight, head.fc.bias[:, None]], 1),
-                        dim=1).detach()
+
+    def hat(x):
+        return F.normalize(torch.cat([x, torch.ones(len(x), 1)], 1), dim=1)
+
+    w_hat = F.normalize(
+        torch.cat([head.fc.weight, head.fc.bias[:, None]], 1), dim=1).detach()
     cce, ccl = head.contrastive_loss, proj.loss_module
     queue_h, queue_z = cce.queue.queue.clone(), ccl.queue.queue.clone()
     ptr_h, ptr_z = cce.queue.ptr.clone(), ccl.queue.ptr.clone()
@@ -75,17 +87,24 @@ def reference(model, data):
         post_z[c, ptr_z[c]] = z_k[i]
         ptr_z[c] = (ptr_z[c] + 1) % 4
     ce = F.cross_entropy(head.fc(h), labels)
-    return dict(ce=ce, h=h, labels=labels, z_q=z_q, z_k=z_k, h_hat=hat(h),
-                w_hat=w_hat, pre=(queue_h, queue_z), post=(post_h, post_z))
+    return dict(
+        ce=ce,
+        h=h,
+        labels=labels,
+        z_q=z_q,
+        z_k=z_k,
+        h_hat=hat(h),
+        w_hat=w_hat,
+        pre=(queue_h, queue_z),
+        post=(post_h, post_z))
 
 
-@pytest.mark.parametrize('cce_first,ccl_first', [(True, False),
-                                                 (False, True)])
+@pytest.mark.parametrize('cce_first,ccl_first', [(True, False), (False, True)])
 def test_loss_equals_the_reference_in_both_queue_orders(cce_first, ccl_first):
     """Default (TLlib): CCE on the post-batch queue, CCL on the pre-batch
     one; the switches swap each."""
-    model = build(cce=dict(enqueue_first=cce_first),
-                  ccl=dict(enqueue_first=ccl_first))
+    model = build(
+        cce=dict(enqueue_first=cce_first), ccl=dict(enqueue_first=ccl_first))
     data = model.data_preprocessor(batch(), True)
     ref = reference(model, data)
     losses = model(**data, mode='loss')
@@ -113,8 +132,8 @@ def test_gradients_go_where_the_notes_say():
     model = build()
     data = model.data_preprocessor(batch(), True)
     losses = model(**data, mode='loss')
-    ce_fc = torch.autograd.grad(losses['loss'], model.head.fc.weight,
-                                retain_graph=True)[0]
+    ce_fc = torch.autograd.grad(
+        losses['loss'], model.head.fc.weight, retain_graph=True)[0]
     sum(losses.values()).backward()
     # the key encoder has no parameters: nothing to offer an optimizer
     assert not any(n.startswith('key_') for n, _ in model.named_parameters())
@@ -140,19 +159,26 @@ def test_prediction_is_the_plain_classifier():
         want = model.head.fc(model.neck(model.backbone(data['inputs']))[-1])
         preds = model(**data, mode='predict')
     torch.testing.assert_close(scores, want)
-    torch.testing.assert_close(torch.stack([p.pred_score for p in preds]),
-                               want.softmax(1))
+    torch.testing.assert_close(
+        torch.stack([p.pred_score for p in preds]), want.softmax(1))
 
 
 def test_key_encoder_starts_as_a_copy_of_the_query():
     init_default_scope('mmft')
-    model = MODELS.build(dict(
-        type='BiTuning', backbone=TINY_BACKBONE,
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='ContrastiveCEHead', num_classes=NUM,
-                  in_channels=FEAT_DIM),
-        projector=dict(type='ProjectorHead', in_channels=FEAT_DIM,
-                       hidden_channels=32, num_classes=NUM)))
+    model = MODELS.build(
+        dict(
+            type='BiTuning',
+            backbone=TINY_BACKBONE,
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='ContrastiveCEHead',
+                num_classes=NUM,
+                in_channels=FEAT_DIM),
+            projector=dict(
+                type='ProjectorHead',
+                in_channels=FEAT_DIM,
+                hidden_channels=32,
+                num_classes=NUM)))
     model.init_weights()
     with torch.no_grad():  # training moved the query away
         for p in model.parameters():
@@ -171,25 +197,35 @@ def test_two_view_preprocessor():
     """Each view normalised alone; labels once; a batch augment mixes only
     the query view and keeps the hard label; one view is as mmpretrain's."""
     init_default_scope('mmft')
-    pre = MODELS.build(dict(type='MultiViewClsDataPreprocessor',
-                            mean=[10.] * 3, std=[2.] * 3, num_classes=NUM))
+    pre = MODELS.build(
+        dict(
+            type='MultiViewClsDataPreprocessor',
+            mean=[10.] * 3,
+            std=[2.] * 3,
+            num_classes=NUM))
     data = batch()
     out = pre(data, True)
     assert len(out['inputs']) == 2
     for got, raw in zip(out['inputs'], data['inputs']):
         torch.testing.assert_close(got, (torch.stack(raw).float() - 10) / 2)
-    stacked = dict(inputs=[torch.stack(v) for v in data['inputs']],
-                   data_samples=batch()['data_samples'])
+    stacked = dict(
+        inputs=[torch.stack(v) for v in data['inputs']],
+        data_samples=batch()['data_samples'])
     for got, want in zip(pre(stacked, True)['inputs'], out['inputs']):
         torch.testing.assert_close(got, want)
-    single = MODELS.build(dict(type='mmpretrain.ClsDataPreprocessor',
-                               mean=[10.] * 3, std=[2.] * 3))
+    single = MODELS.build(
+        dict(
+            type='mmpretrain.ClsDataPreprocessor',
+            mean=[10.] * 3,
+            std=[2.] * 3))
     one = dict(inputs=data['inputs'][0], data_samples=batch()['data_samples'])
     torch.testing.assert_close(pre(one)['inputs'], single(one)['inputs'])
 
-    mixer = MODELS.build(dict(
-        type='MultiViewClsDataPreprocessor', num_classes=NUM,
-        batch_augments=dict(augments=dict(type='Mixup', alpha=1.0))))
+    mixer = MODELS.build(
+        dict(
+            type='MultiViewClsDataPreprocessor',
+            num_classes=NUM,
+            batch_augments=dict(augments=dict(type='Mixup', alpha=1.0))))
     out = mixer(batch(), True)
     raw = torch.stack(batch()['inputs'][1]).float()
     torch.testing.assert_close(out['inputs'][1], raw)
@@ -235,8 +271,8 @@ def test_training_needs_two_views_and_the_hook():
 @pytest.mark.parametrize('head,projector,message', [
     (dict(type='LinearClsHead'), None, 'model.head must have'),
     (None, dict(num_classes=5), 'model.projector.num_classes'),
-    (dict(contrastive_loss=dict(type='ContrastiveCELoss', queue_size=0)),
-     None, 'model.head.contrastive_loss.queue_size'),
+    (dict(contrastive_loss=dict(type='ContrastiveCELoss', queue_size=0)), None,
+     'model.head.contrastive_loss.queue_size'),
     (dict(contrastive_loss=dict(type='ContrastiveCELoss', temperature=0.)),
      None, 'model.head.contrastive_loss.temperature'),
     (None, dict(loss=dict(type='CategoricalContrastiveLoss', queue_size=0)),
@@ -247,15 +283,20 @@ def test_training_needs_two_views_and_the_hook():
 ])
 def test_bad_configuration_names_the_key(head, projector, message):
     if head and head.get('type') == 'LinearClsHead':
-        head = dict(type='LinearClsHead', num_classes=NUM,
-                    in_channels=FEAT_DIM)
+        head = dict(
+            type='LinearClsHead', num_classes=NUM, in_channels=FEAT_DIM)
         init_default_scope('mmft')
         with pytest.raises(TypeError, match=message):
-            MODELS.build(dict(
-                type='BiTuning', backbone=TINY_BACKBONE,
-                neck=dict(type='GlobalAveragePooling'), head=head,
-                projector=dict(type='ProjectorHead', in_channels=FEAT_DIM,
-                               num_classes=NUM)))
+            MODELS.build(
+                dict(
+                    type='BiTuning',
+                    backbone=TINY_BACKBONE,
+                    neck=dict(type='GlobalAveragePooling'),
+                    head=head,
+                    projector=dict(
+                        type='ProjectorHead',
+                        in_channels=FEAT_DIM,
+                        num_classes=NUM)))
         return
     with pytest.raises(ValueError, match=message):
         build(head, projector)

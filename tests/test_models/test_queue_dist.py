@@ -14,14 +14,14 @@ pytestmark = pytest.mark.slow
 
 def rank_keys(rank):
     g = torch.Generator().manual_seed(rank)
-    return torch.randn(5, 4, generator=g), torch.randint(0, 3, (5, ),
-                                                         generator=g)
+    return torch.randn(
+        5, 4, generator=g), torch.randint(
+            0, 3, (5, ), generator=g)
 
 
 def worker(rank, port, out_dir):
     torch_dist.init_process_group(
-        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
-        world_size=2)
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2)
     torch.manual_seed(0)  # same initial queue on both ranks
     queue = PerClassQueue(3, 4, 4)
     keys, labels = rank_keys(rank)
@@ -40,8 +40,9 @@ def test_two_ranks_enqueue_the_gathered_batch(tmp_path):
     torch.manual_seed(0)
     single = PerClassQueue(3, 4, 4)
     keys, labels = zip(*(rank_keys(r) for r in (0, 1)))
-    single.enqueue(torch.stack(keys, 1).flatten(0, 1),
-                   torch.stack(labels, 1).flatten())
+    single.enqueue(
+        torch.stack(keys, 1).flatten(0, 1),
+        torch.stack(labels, 1).flatten())
     torch.testing.assert_close(states[0]['queue'], single.queue)
     assert states[0]['ptr'].tolist() == single.ptr.tolist()
 

@@ -14,10 +14,16 @@ def build(**kwargs):
     init_default_scope('mmft')
     torch.manual_seed(0)
     cfg = dict(
-        type='UFTMoCo', backbone=TINY_BACKBONE,
-        neck=dict(type='MoCoV2Neck', in_channels=FEAT_DIM, hid_channels=32,
-                  out_channels=16, with_avg_pool=True),
-        queue_len=32, feat_dim=16,
+        type='UFTMoCo',
+        backbone=TINY_BACKBONE,
+        neck=dict(
+            type='MoCoV2Neck',
+            in_channels=FEAT_DIM,
+            hid_channels=32,
+            out_channels=16,
+            with_avg_pool=True),
+        queue_len=32,
+        feat_dim=16,
         data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3))
     cfg.update(kwargs)
     model = MODELS.build(cfg)
@@ -42,8 +48,9 @@ def test_plain_moco_loss_and_enqueue():
     assert set(losses) == {'loss'}
     z = F.normalize(model.neck(model.backbone(inputs[0]))[0])
     want = torch.stack([
-        F.cross_entropy(torch.cat([(q @ k)[None], queue @ q])[None] / 0.2,
-                        torch.zeros(1).long()) for q, k in zip(z, keys)
+        F.cross_entropy(
+            torch.cat([(q @ k)[None], queue @ q])[None] / 0.2,
+            torch.zeros(1).long()) for q, k in zip(z, keys)
     ]).mean()
     torch.testing.assert_close(losses['loss'], want, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(model.queue[:4], keys)  # enqueued after
@@ -104,12 +111,13 @@ def test_training_needs_two_views_and_the_hook():
 
 def test_functional_infonce_is_cross_entropy_on_positive_first():
     torch.manual_seed(0)
-    q, k = F.normalize(torch.randn(3, 16), dim=1), F.normalize(
-        torch.randn(3, 16), dim=1)
+    q, k = F.normalize(
+        torch.randn(3, 16), dim=1), F.normalize(
+            torch.randn(3, 16), dim=1)
     queue = F.normalize(torch.randn(8, 16), dim=1)
     logits = torch.cat([(q * k).sum(1, keepdim=True), q @ queue.T], 1) / 0.2
-    want = F.cross_entropy(logits, torch.zeros(3, dtype=torch.long),
-                           reduction='none')
+    want = F.cross_entropy(
+        logits, torch.zeros(3, dtype=torch.long), reduction='none')
     torch.testing.assert_close(queue_infonce(q, k, queue), want)
 
 
@@ -135,8 +143,9 @@ def test_pretrained_queue_is_fresh_unless_load_queue(tmp_path, load_queue):
     source.backbone.conv1.weight.data.fill_(0.25)
     path = str(tmp_path / 'moco.pth')
     torch.save({'state_dict': source.state_dict()}, path)
-    model = build(load_queue=load_queue,
-                  init_cfg=dict(type='Pretrained', checkpoint=path))
+    model = build(
+        load_queue=load_queue,
+        init_cfg=dict(type='Pretrained', checkpoint=path))
     # weights come from the checkpoint either way; the queue only if asked
     assert torch.all(model.backbone.conv1.weight == 0.25)
     model.key_encoder.start()
@@ -150,21 +159,33 @@ def test_load_queue_takes_mmpretrains_moco_queue(tmp_path):
     columns); UFTMoCo(load_queue=True) gets the same keys as rows."""
     init_default_scope('mmft')
     torch.manual_seed(3)
-    neck = dict(type='MoCoV2Neck', in_channels=FEAT_DIM, hid_channels=32,
-                out_channels=16, with_avg_pool=True)
-    moco = MODELS.build(dict(
-        type='mmpretrain.MoCo', backbone=TINY_BACKBONE, neck=neck,
-        head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'),
-                  temperature=0.2),
-        queue_len=32, feat_dim=16, data_preprocessor=dict(
-            type='SelfSupDataPreprocessor', mean=[127.5] * 3,
-            std=[127.5] * 3)))
+    neck = dict(
+        type='MoCoV2Neck',
+        in_channels=FEAT_DIM,
+        hid_channels=32,
+        out_channels=16,
+        with_avg_pool=True)
+    moco = MODELS.build(
+        dict(
+            type='mmpretrain.MoCo',
+            backbone=TINY_BACKBONE,
+            neck=neck,
+            head=dict(
+                type='ContrastiveHead',
+                loss=dict(type='CrossEntropyLoss'),
+                temperature=0.2),
+            queue_len=32,
+            feat_dim=16,
+            data_preprocessor=dict(
+                type='SelfSupDataPreprocessor',
+                mean=[127.5] * 3,
+                std=[127.5] * 3)))
     moco.queue_ptr.fill_(5)
     assert moco.queue.shape == (16, 32)
     path = str(tmp_path / 'moco.pth')
     torch.save({'state_dict': moco.state_dict()}, path)
-    model = build(load_queue=True,
-                  init_cfg=dict(type='Pretrained', checkpoint=path))
+    model = build(
+        load_queue=True, init_cfg=dict(type='Pretrained', checkpoint=path))
     torch.testing.assert_close(model.queue, moco.queue.t())
     assert model.queue_ptr.item() == 5
     torch.testing.assert_close(model.backbone.conv1.weight,
@@ -175,8 +196,10 @@ def test_partial_load_is_one_summary_line(tmp_path, monkeypatch):
     """A classifier checkpoint: backbone loaded, neck kept, head unused,
     said in one line (not mmengine's list of every missing key)."""
     source = build()
-    state = {k: v for k, v in source.state_dict().items()
-             if k.startswith('backbone.')}
+    state = {
+        k: v
+        for k, v in source.state_dict().items() if k.startswith('backbone.')
+    }
     state['head.fc.weight'] = torch.zeros(10, FEAT_DIM)
     state['head.fc.bias'] = torch.zeros(10)
     path = str(tmp_path / 'cls.pth')

@@ -13,13 +13,12 @@ pytestmark = pytest.mark.slow
 METHODS = {
     'cotuning': ('tiny_cotuning.py',
                  lambda a, n: tool_options(a, **{'train_cfg.max_iters': n})),
-    'bituning': ('tiny_bituning.py', lambda a, n: tool_options(
-        a, False, **{'train_cfg.max_iters': n})),
-    'cotuning_bituning': ('tiny_cotuning_bituning.py', lambda a, n:
-                          tool_options(a, **{'train_cfg.max_iters': n})),
+    'bituning':
+    ('tiny_bituning.py',
+     lambda a, n: tool_options(a, False, **{'train_cfg.max_iters': n})),
     # epoch-based: one epoch of 10 iterations, whatever n
-    'uft': ('tiny_uft.py',
-            lambda a, n: uft_options(a, 'train_cfg.max_epochs=1')),
+    'uft':
+    ('tiny_uft.py', lambda a, n: uft_options(a, 'train_cfg.max_epochs=1')),
 }
 
 

@@ -25,29 +25,40 @@ def test_relationship_top_classes_and_heatmap(tmp_path):
     assert (tmp_path / 'relationship_heatmap.png').stat().st_size > 5000
     # the hook's cache reads the same
     tool = load_tool('../analysis/show_relationship')
-    torch.save(dict(relationship=rel, classes=['a', 'b', 'c']),
-               tmp_path / 'relationship.pth')
+    torch.save(
+        dict(relationship=rel, classes=['a', 'b', 'c']),
+        tmp_path / 'relationship.pth')
     got, names = tool.load_relationship(str(tmp_path / 'relationship.pth'))
     assert torch.equal(got, rel) and names == ['a', 'b', 'c']
 
 
 def test_loss_curves_of_a_resumed_run(tmp_path):
     work = tmp_path / 'work'
-    rows = [[dict(lr=0.1, loss=2.0, loss_cce=1.0, iter=1, step=1),
-             dict(lr=0.1, loss=1.5, loss_cce=0.8, iter=2, step=2),
-             {'accuracy/top1': 50.0, 'time': 0.1, 'step': 0}],
-            [dict(lr=0.1, loss=1.4, loss_cce=0.7, iter=2, step=2),
-             dict(lr=0.1, loss=1.0, loss_cce=0.5, iter=3, step=3),
-             {'accuracy/top1': 70.0, 'time': 0.1, 'step': 0}]]
+    rows = [[
+        dict(lr=0.1, loss=2.0, loss_cce=1.0, iter=1, step=1),
+        dict(lr=0.1, loss=1.5, loss_cce=0.8, iter=2, step=2), {
+            'accuracy/top1': 50.0,
+            'time': 0.1,
+            'step': 0
+        }
+    ],
+            [
+                dict(lr=0.1, loss=1.4, loss_cce=0.7, iter=2, step=2),
+                dict(lr=0.1, loss=1.0, loss_cce=0.5, iter=3, step=3), {
+                    'accuracy/top1': 70.0,
+                    'time': 0.1,
+                    'step': 0
+                }
+            ]]
     for stamp, lines in zip(('20260101_000000', '20260102_000000'), rows):
         (work / stamp / 'vis_data').mkdir(parents=True)
-        (work / stamp / 'vis_data' / 'scalars.json').write_text(
-            ''.join(json.dumps(r) + '\n' for r in lines))
+        (work / stamp / 'vis_data' / 'scalars.json').write_text(''.join(
+            json.dumps(r) + '\n' for r in lines))
     tool = load_tool('../analysis/plot_loss')
     train, val = tool.read_series(tool.scalar_files(str(work)))
     assert train['loss'] == ([1, 2, 3], [2.0, 1.4, 1.0])  # resume replaces
     assert val['accuracy/top1'] == ([2, 3], [50.0, 70.0])
-    out = run_tool(python(), 'tools/analysis/plot_loss.py', str(work),
-                   '--out', str(tmp_path / 'loss.png'))
+    out = run_tool(python(), 'tools/analysis/plot_loss.py', str(work), '--out',
+                   str(tmp_path / 'loss.png'))
     assert 'loss, loss_cce, accuracy/top1' in out
     assert (tmp_path / 'loss.png').stat().st_size > 5000

@@ -1,10 +1,12 @@
 """The benchmark scripts run (tiny sizes; their timings are not tested,
 only that each method's row is complete and consistent)."""
+import importlib.util
+import os.path as osp
 import re
 
 import pytest
 
-from tests.helpers import python, run_tool
+from tests.helpers import ROOT, python, run_tool
 
 pytestmark = pytest.mark.slow
 
@@ -14,8 +16,8 @@ def test_methods_speed_prints_every_method_in_both_formats():
                    '--batch', '2', '--classes', '5', '--warmup', '0',
                    '--rounds', '1')
     tables = out.split('\nResNet-50 ')[1:]
-    assert [t.split(';')[0].split()[-1] for t in tables] == [
-        'contiguous', 'channels_last'], out
+    assert [t.split(';')[0].split()[-1]
+            for t in tables] == ['contiguous', 'channels_last'], out
     for table in tables:
         rows = dict(
             (name, (float(ms), float(ips), float(ratio)))
@@ -30,3 +32,23 @@ def test_methods_speed_prints_every_method_in_both_formats():
             # is rounded to 1 ms, the rate to 0.1
             assert 2000 / (ms + 0.5) - 0.05 <= images_per_s <= \
                 2000 / max(ms - 0.5, 1e-3) + 0.05
+
+
+def test_methods_speed_builds_the_shipped_backbones():
+    """``--backbone`` takes the shipped configs' backbone and neck, built
+    for the benchmark's image size (no model is built here: ViT-B/16 and
+    its kin take seconds)."""
+    path = osp.join(ROOT, 'benchmarks', 'methods_speed.py')
+    spec = importlib.util.spec_from_file_location('methods_speed', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    vit, neck, dim = module.architecture('vit-b16', 112)
+    assert (vit['type'], vit['img_size'], vit['out_type'], neck, dim) == \
+        ('VisionTransformer', 112, 'cls_token', None, 768)
+    assert 'init_cfg' not in vit  # random weights, no checkpoint needed
+    swin, neck, dim = module.architecture('swin-t', 96)
+    assert (swin['img_size'], neck, dim) == \
+        (96, dict(type='GlobalAveragePooling'), 768)
+    convnext, neck, dim = module.architecture('convnext-t', 112)
+    assert (convnext['gap_before_final_norm'], neck, dim) == (True, None, 768)
+    assert module.architecture('resnet50', 112)[2] == 2048

@@ -35,9 +35,10 @@ def test_train_resume_then_test(assets, tmp_path):
         first['key_encoder.projection.weight'])
 
     metrics = str(tmp_path / 'metrics.json')
-    run_tool(python(), 'tools/test.py', CONFIG, osp.join(work, 'iter_6.pth'),
-             '--work-dir', str(tmp_path / 'test'), '--out', metrics,
-             '--out-item', 'metrics', *tool_options(assets, False))
+    run_tool(python(), 'tools/test.py',
+             CONFIG, osp.join(work, 'iter_6.pth'), '--work-dir',
+             str(tmp_path / 'test'), '--out', metrics, '--out-item', 'metrics',
+             *tool_options(assets, False))
     with open(metrics) as f:  # what the resumed run validated at its end
         assert json.load(f)['accuracy/top1'] == pytest.approx(
             last_val_metric(work, 'accuracy/top1'))

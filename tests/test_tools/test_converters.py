@@ -23,11 +23,15 @@ def load_tool(name):
 def classifier(backbone, in_channels, **preprocessor):
     init_default_scope('mmft')
     model = MODELS.build(
-        dict(type='ImageClassifier', backbone=backbone,
-             neck=dict(type='GlobalAveragePooling'),
-             head=dict(type='LinearClsHead', num_classes=1000,
-                       in_channels=in_channels),
-             data_preprocessor=preprocessor or None))
+        dict(
+            type='ImageClassifier',
+            backbone=backbone,
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='LinearClsHead',
+                num_classes=1000,
+                in_channels=in_channels),
+            data_preprocessor=preprocessor or None))
     return model.eval()
 
 
@@ -45,8 +49,8 @@ def test_torchvision_resnet_gives_the_same_logits(tmp_path):
     model.load_state_dict(torch.load(out)['state_dict'], strict=True)
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
-        torch.testing.assert_close(model(x, mode='tensor'), tv(x),
-                                   atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(
+            model(x, mode='tensor'), tv(x), atol=1e-4, rtol=1e-4)
 
 
 def test_resnet_without_classifier_is_refused():
@@ -63,9 +67,12 @@ def test_efficientnet_lite0_package_weights_see_a_cat(tmp_path):
     out = str(tmp_path / 'lite0.pth')
     run_tool(python(), 'tools/model_converters/efficientnet_lite0_to_mmft.py',
              out)
-    model = classifier(dict(type='EfficientNetLite'), 1280,
-                       type='ClsDataPreprocessor', mean=[127.5] * 3,
-                       std=[127.5] * 3)
+    model = classifier(
+        dict(type='EfficientNetLite'),
+        1280,
+        type='ClsDataPreprocessor',
+        mean=[127.5] * 3,
+        std=[127.5] * 3)
     model.load_state_dict(torch.load(out)['state_dict'], strict=True)
     img = cv2.resize(skimage.data.chelsea(), (224, 224))  # RGB
     x = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)
@@ -96,11 +103,13 @@ def test_moco_query_encoder_becomes_the_backbone(tmp_path, version):
     if version == 'v1':
         tv.fc = torch.nn.Linear(512, 128)
     else:
-        tv.fc = torch.nn.Sequential(torch.nn.Linear(512, 512),
-                                    torch.nn.ReLU(), torch.nn.Linear(512, 128))
+        tv.fc = torch.nn.Sequential(
+            torch.nn.Linear(512, 512), torch.nn.ReLU(),
+            torch.nn.Linear(512, 128))
     state = {f'module.encoder_q.{k}': v for k, v in tv.state_dict().items()}
-    state.update({f'module.encoder_k.{k}': v + 1
-                  for k, v in tv.state_dict().items()})
+    state.update(
+        {f'module.encoder_k.{k}': v + 1
+         for k, v in tv.state_dict().items()})
     state['module.queue'] = torch.randn(128, 16)
     src = str(tmp_path / 'moco.pth.tar')
     torch.save(dict(epoch=200, arch='resnet18', state_dict=state), src)
@@ -109,38 +118,55 @@ def test_moco_query_encoder_becomes_the_backbone(tmp_path, version):
              out, '--fc', 'projector')
     converted = torch.load(out)['state_dict']
     init_default_scope('mmft')
-    model = MODELS.build(dict(
-        type='BiTuning', backbone=dict(type='ResNet', depth=18,
-                                       out_indices=(3, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='ContrastiveCEHead', num_classes=3, in_channels=512),
-        projector=dict(type='ProjectorHead', in_channels=512, num_classes=3,
-                       hidden_channels=512 if version == 'v2' else None)))
+    model = MODELS.build(
+        dict(
+            type='BiTuning',
+            backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='ContrastiveCEHead', num_classes=3, in_channels=512),
+            projector=dict(
+                type='ProjectorHead',
+                in_channels=512,
+                num_classes=3,
+                hidden_channels=512 if version == 'v2' else None)))
     missing, unexpected = model.load_state_dict(converted, strict=False)
     assert unexpected == []
-    assert not [k for k in missing if k.startswith(('backbone.',
-                                                    'projector.projection'))]
+    assert not [
+        k
+        for k in missing if k.startswith(('backbone.', 'projector.projection'))
+    ]
     model.eval()
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         feats = model.extract_feat(x)[-1]
-        tv_feats = torch.flatten(tv.avgpool(tv.layer4(tv.layer3(tv.layer2(
-            tv.layer1(tv.maxpool(tv.relu(tv.bn1(tv.conv1(x))))))))), 1)
+        tv_feats = torch.flatten(
+            tv.avgpool(
+                tv.layer4(
+                    tv.layer3(
+                        tv.layer2(
+                            tv.layer1(
+                                tv.maxpool(tv.relu(tv.bn1(tv.conv1(x))))))))),
+            1)
         torch.testing.assert_close(feats, tv_feats, atol=1e-4, rtol=1e-4)
         torch.testing.assert_close(
             model.projector(feats),
             torch.nn.functional.normalize(tv.fc(tv_feats), dim=1),
-            atol=1e-4, rtol=1e-4)
+            atol=1e-4,
+            rtol=1e-4)
     plain = load_tool('moco_to_mmpretrain').convert(dict(state_dict=state))
     assert all(k.startswith('backbone.') for k in plain)
     if version == 'v2':
         neck = load_tool('moco_to_mmpretrain').convert(
             dict(state_dict=state), fc='neck')
-        assert {k for k in neck if k.startswith('neck.')} == {
-            f'neck.mlp.{i}.{p}' for i in (0, 2) for p in ('weight', 'bias')}
+        assert {k
+                for k in neck if k.startswith('neck.')} == {
+                    f'neck.mlp.{i}.{p}'
+                    for i in (0, 2) for p in ('weight', 'bias')
+                }
     else:
         with pytest.raises(KeyError, match='MoCo v2'):
-            load_tool('moco_to_mmpretrain').convert(dict(state_dict=state),
-                                                    fc='neck')
+            load_tool('moco_to_mmpretrain').convert(
+                dict(state_dict=state), fc='neck')
     with pytest.raises(KeyError, match='not a MoCo'):
         load_tool('moco_to_mmpretrain').convert(tv.state_dict())

@@ -23,36 +23,36 @@ from tests.helpers import (ROOT, free_port, load, make_uft_assets, python,
 
 pytestmark = pytest.mark.slow
 
-HEADER = (
-    "custom_imports = dict(imports=['mmft.models', 'mmft.engine', "
-    "'mmft.datasets', 'tests.dist_hook'], allow_failed_imports=False)\n")
+HEADER = ("custom_imports = dict(imports=['mmft.models', 'mmft.engine', "
+          "'mmft.datasets', 'tests.dist_hook'], allow_failed_imports=False)\n")
 DETERMINISTIC = {
-    'cotuning': (
-        "model = dict(backbone=dict(norm_eval=True))\n"
-        "train_dataloader = dict(dataset=dict(dataset=dict(pipeline=["
-        "dict(type='LoadImageFromFile'), dict(type='PackInputs')])))\n"
-        "custom_hooks = [dict(type='CategoryRelationshipHook'), "
-        "dict(type='DumpRankStateHook')]\n"),
+    'cotuning':
+    ("model = dict(backbone=dict(norm_eval=True))\n"
+     "train_dataloader = dict(dataset=dict(dataset=dict(pipeline=["
+     "dict(type='LoadImageFromFile'), dict(type='PackInputs')])))\n"
+     "custom_hooks = [dict(type='CategoryRelationshipHook'), "
+     "dict(type='DumpRankStateHook')]\n"),
     # the tiny config's two views are already fixed; its queues of 4 keys a
     # class wrap around and overflow (a global batch of 8 holds up to 5 keys
     # of a class, of which the last 4 stay)
-    'bituning': (
-        "model = dict(backbone=dict(norm_eval=True))\n"
-        "custom_hooks = [dict(type='MomentumEncoderHook'),"
-        " dict(type='DumpRankStateHook')]\n"),
-    'uft': (
-        "model = dict(backbone=dict(norm_eval=True), mix=None)\n"
-        "views = [dict(type='LoadImageFromFile'), dict(type='MultiView', "
-        "num_views=2, transforms=[[]]), dict(type='PackInputs')]\n"
-        "train_dataloader = dict(dataset=dict(datasets=[dict(type="
-        "'CustomDataset', data_prefix='train', pipeline=views), dict(type="
-        "'CustomDataset', data_prefix='source', pipeline=views)]))\n"
-        "custom_hooks = [dict(type='MomentumEncoderHook'),"
-        " dict(type='DumpRankStateHook')]\n"
-        "train_cfg = dict(max_epochs=1)\n"),
+    'bituning': ("model = dict(backbone=dict(norm_eval=True))\n"
+                 "custom_hooks = [dict(type='MomentumEncoderHook'),"
+                 " dict(type='DumpRankStateHook')]\n"),
+    'uft': ("model = dict(backbone=dict(norm_eval=True), mix=None)\n"
+            "views = [dict(type='LoadImageFromFile'), dict(type='MultiView', "
+            "num_views=2, transforms=[[]]), dict(type='PackInputs')]\n"
+            "train_dataloader = dict(dataset=dict(datasets=[dict(type="
+            "'CustomDataset', data_prefix='train', pipeline=views), dict(type="
+            "'CustomDataset', data_prefix='source', pipeline=views)]))\n"
+            "custom_hooks = [dict(type='MomentumEncoderHook'),"
+            " dict(type='DumpRankStateHook')]\n"
+            "train_cfg = dict(max_epochs=1)\n"),
 }
-CONFIGS = {'cotuning': 'tiny_cotuning.py', 'bituning': 'tiny_bituning.py',
-           'uft': 'tiny_uft.py'}
+CONFIGS = {
+    'cotuning': 'tiny_cotuning.py',
+    'bituning': 'tiny_bituning.py',
+    'uft': 'tiny_uft.py'
+}
 
 
 @pytest.fixture(scope='module')
@@ -63,10 +63,12 @@ def assets(tmp_path_factory):
 def options(method: str, assets: tuple, batch: int) -> list:
     if method == 'uft':
         root, source = assets
-        return ['--cfg-options', f'model.init_cfg.checkpoint={source}',
-                f'train_dataloader.dataset.datasets.0.data_root={root}',
-                f'train_dataloader.dataset.datasets.1.data_root={root}',
-                f'train_dataloader.batch_size={batch}']
+        return [
+            '--cfg-options', f'model.init_cfg.checkpoint={source}',
+            f'train_dataloader.dataset.datasets.0.data_root={root}',
+            f'train_dataloader.dataset.datasets.1.data_root={root}',
+            f'train_dataloader.batch_size={batch}'
+        ]
     return tool_options(assets, method == 'cotuning',
                         **{'train_dataloader.batch_size': batch})
 
@@ -79,11 +81,25 @@ def test_two_ranks_train_the_single_process_run(tmp_path, assets, method):
         '\n' + HEADER + DETERMINISTIC[method])
     env = dict(PYTHONPATH=ROOT)  # tests.dist_hook
     single, dist = str(tmp_path / 'single'), str(tmp_path / 'dist')
-    run_tool(python(), 'tools/train.py', str(cfg), '--work-dir', single,
-             '--no-validate', *options(method, assets, 8), env=env)
-    run_tool('bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', dist,
-             '--no-validate', *options(method, assets, 4),
-             env=dict(env, PORT=str(free_port())))
+    run_tool(
+        python(),
+        'tools/train.py',
+        str(cfg),
+        '--work-dir',
+        single,
+        '--no-validate',
+        *options(method, assets, 8),
+        env=env)
+    run_tool(
+        'bash',
+        'tools/dist_train.sh',
+        str(cfg),
+        '2',
+        '--work-dir',
+        dist,
+        '--no-validate',
+        *options(method, assets, 4),
+        env=dict(env, PORT=str(free_port())))
     one = load(osp.join(single, 'rank0.pth'))
     ranks = [load(osp.join(dist, f'rank{r}.pth')) for r in (0, 1)]
     assert one['world_size'] == 1 and ranks[0]['world_size'] == 2
@@ -105,7 +121,7 @@ def test_two_ranks_train_the_single_process_run(tmp_path, assets, method):
         b = rank['model']
         assert a.keys() == b.keys()
         for key, value in a.items():
-            torch.testing.assert_close(b[key], value, rtol=1e-4, atol=1e-5,
-                                       msg=key)
+            torch.testing.assert_close(
+                b[key], value, rtol=1e-4, atol=1e-5, msg=key)
     queues = [k for k in a if k.endswith('queue')]
     assert len(queues) == {'cotuning': 0, 'bituning': 2, 'uft': 1}[method]

@@ -1,7 +1,10 @@
 """SIGKILL mid-run, then --resume: at most the iterations since the last
 checkpoint are lost, and the resumed run reproduces the uninterrupted run's
-losses and final weights (CPU, fixed seed), for each method (Co-tuning with
-loader worker processes)."""
+losses and final weights (CPU, fixed seed): Bi-tuning (the most state:
+queues, key encoder; random views from two loader workers) and UFT resumed
+from a checkpoint inside an epoch. Co-tuning's resume (its relationship is
+restored, not recomputed) is in test_train_test_tools.py, UFT's from an
+epoch's end in test_uft_tools.py."""
 import glob
 import json
 import os
@@ -20,9 +23,11 @@ pytestmark = pytest.mark.slow
 
 def uft_options(assets, *extra):
     root, source = assets
-    return ['--cfg-options', f'model.init_cfg.checkpoint={source}',
-            f'train_dataloader.dataset.datasets.0.data_root={root}',
-            f'train_dataloader.dataset.datasets.1.data_root={root}', *extra]
+    return [
+        '--cfg-options', f'model.init_cfg.checkpoint={source}',
+        f'train_dataloader.dataset.datasets.0.data_root={root}',
+        f'train_dataloader.dataset.datasets.1.data_root={root}', *extra
+    ]
 
 
 # random query and key views for Bi-tuning (the tiny config's are fixed)
@@ -36,32 +41,31 @@ train_dataloader = dict(dataset=dict(dataset=dict(pipeline=[
 '''
 # method: (config, options(assets) -> list, kill after this iteration,
 #          the checkpoint it resumes from, the last iteration, final file)
-ITER_OPTIONS = {'train_cfg.max_iters': 7,
-                'default_hooks.checkpoint.interval': 2}
+ITER_OPTIONS = {
+    'train_cfg.max_iters': 7,
+    'default_hooks.checkpoint.interval': 2
+}
 METHODS = {
-    # loader workers (the README's claim for iteration-based runs): they
-    # replay the fast-forward, so the resumed run still matches
-    'cotuning_workers': ('tiny_cotuning.py', lambda a: tool_options(
-        a, **ITER_OPTIONS, **{'train_dataloader.num_workers': 2}), 5,
-        'iter_4.pth', 7, 'iter_7.pth'),
-    'bituning': ('tiny_bituning.py', lambda a: tool_options(
-        a, False, **ITER_OPTIONS), 5, 'iter_4.pth', 7, 'iter_7.pth'),
-    # 10 iterations an epoch, epoch checkpoints: killed in the second epoch
-    'uft': ('tiny_uft.py', uft_options, 15, 'epoch_1.pth', 20,
-            'epoch_2.pth'),
+    # random views from two loader workers (the README's claim for
+    # iteration-based runs: workers replay the fast-forward), queues, key
+    # encoder and its step count
+    'bituning_workers': ('tiny_bituning.py', lambda a: tool_options(
+        a, False, **ITER_OPTIONS, **{'train_dataloader.num_workers': 2}), 5,
+                         'iter_4.pth', 7, 'iter_7.pth'),
     # a checkpoint inside the second epoch: its first 2 batches are skipped
-    'uft_mid_epoch': ('tiny_uft.py', lambda a: uft_options(
-        a, 'default_hooks.checkpoint.by_epoch=False',
-        'default_hooks.checkpoint.interval=4'), 15, 'iter_12.pth', 20,
-        'iter_20.pth'),
+    'uft_mid_epoch':
+    ('tiny_uft.py',
+     lambda a: uft_options(a, 'default_hooks.checkpoint.by_epoch=False',
+                           'default_hooks.checkpoint.interval=4'), 15,
+     'iter_12.pth', 20, 'iter_20.pth'),
 }
 
 
 def losses(work_dir):
     """``{iteration: loss}`` over every start of a work dir."""
     out = {}
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                          'scalars.json'))):
+    for path in sorted(
+            glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
         with open(path) as f:
             for line in f:
                 row = json.loads(line)
@@ -84,25 +88,44 @@ def test_sigkill_then_resume_reproduces_the_run(tmp_path, assets, method):
         "custom_imports = dict(imports=['mmft.models', 'mmft.engine', "
         "'mmft.datasets', 'tests.dist_hook'], allow_failed_imports=False)\n"
         "default_hooks = dict(logger=dict(interval=1))\n" +
-        (RANDOM_VIEWS if method == 'bituning' else ''))
+        (RANDOM_VIEWS if method.startswith('bituning') else ''))
     opts = options(assets)
     whole = str(tmp_path / 'whole')
     env = dict(PYTHONPATH=ROOT)  # tests.dist_hook
-    run_tool(python(), 'tools/train.py', str(cfg), '--work-dir', whole, *opts,
-             env=env)
+    run_tool(
+        python(),
+        'tools/train.py',
+        str(cfg),
+        '--work-dir',
+        whole,
+        *opts,
+        env=env)
 
     killed = str(tmp_path / 'killed')
-    proc = subprocess.run(
-        [python(), 'tools/train.py', str(cfg), '--work-dir', killed, *opts,
-         'default_hooks.kill.type=KillAtIterHook',
-         f'default_hooks.kill.at={kill_at}'],
-        cwd=ROOT, env=dict(os.environ, **env), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, timeout=600)
+    proc = subprocess.run([
+        python(), 'tools/train.py',
+        str(cfg), '--work-dir', killed, *opts,
+        'default_hooks.kill.type=KillAtIterHook',
+        f'default_hooks.kill.at={kill_at}'
+    ],
+                          cwd=ROOT,
+                          env=dict(os.environ, **env),
+                          stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT,
+                          text=True,
+                          timeout=600)
     assert proc.returncode == -signal.SIGKILL, proc.stdout[-3000:]
     with open(osp.join(killed, 'last_checkpoint')) as f:
         assert osp.basename(f.read().strip()) == resume_from
-    out = run_tool(python(), 'tools/train.py', str(cfg), '--work-dir', killed,
-                   '--resume', *opts, env=env)
+    out = run_tool(
+        python(),
+        'tools/train.py',
+        str(cfg),
+        '--work-dir',
+        killed,
+        '--resume',
+        *opts,
+        env=env)
     assert 'resumed' in out.lower()
 
     want, got = losses(whole), losses(killed)

@@ -59,13 +59,16 @@ def test_bare_resume_skips_a_payload_named_by_last_checkpoint(
 
 def test_second_run_on_a_work_dir_is_refused(assets, tmp_path):
     work = str(tmp_path / 'w')
-    holder = subprocess.Popen(
-        [sys.executable, '-c', 'import sys, time\n'
-         'from mmft.utils.work_dir import WorkDirLock\n'
-         'lock = WorkDirLock(sys.argv[1])\n'
-         "print('held', flush=True)\n"
-         'time.sleep(60)\n', work], cwd=ROOT, stdout=subprocess.PIPE,
-        text=True)
+    holder = subprocess.Popen([
+        sys.executable, '-c', 'import sys, time\n'
+        'from mmft.utils.work_dir import WorkDirLock\n'
+        'lock = WorkDirLock(sys.argv[1])\n'
+        "print('held', flush=True)\n"
+        'time.sleep(60)\n', work
+    ],
+                              cwd=ROOT,
+                              stdout=subprocess.PIPE,
+                              text=True)
     try:
         assert holder.stdout.readline().strip() == 'held'
         with pytest.raises(WorkDirBusyError, match=f'PID {holder.pid}'):
@@ -82,18 +85,20 @@ def test_a_symlink_in_the_work_dir_is_refused(assets, tmp_path):
     (tmp_path / 'precious.py').write_text('keep me')
     os.symlink(tmp_path / 'precious.py', work / 'tiny_cotuning.py')
     with pytest.raises(RuntimeError, match="symlink 'tiny_cotuning.py'"):
-        run('train.py', CONFIG, '--work-dir', str(work),
-            *tool_options(assets))
+        run('train.py', CONFIG, '--work-dir', str(work), *tool_options(assets))
     assert (tmp_path / 'precious.py').read_text() == 'keep me'
 
 
 def test_a_trusted_file_is_named_on_the_command_line(assets, tmp_path):
     marker = str(tmp_path / 'TRUSTED')
     trusted = payload_checkpoint(str(tmp_path / 'mine.pth'), marker)
-    run('train.py', CONFIG, '--work-dir', str(tmp_path / 'w'),
+    run(
+        'train.py', CONFIG, '--work-dir', str(tmp_path / 'w'),
         '--trust-checkpoint', trusted,
-        *tool_options(assets, **{'train_cfg.max_iters': 1,
-                                 'load_from': trusted}))
+        *tool_options(assets, **{
+            'train_cfg.max_iters': 1,
+            'load_from': trusted
+        }))
     assert osp.exists(marker)  # named, so unpickled in full
     assert load(osp.join(tmp_path, 'w', 'iter_1.pth'))['meta']['iter'] == 1
 

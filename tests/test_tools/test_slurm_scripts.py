@@ -57,22 +57,37 @@ def test_slurm_train_then_test_on_two_cpu_tasks(tmp_path, slurm_bin):
         "'mmft.datasets', 'tests.dist_hook'], allow_failed_imports=False)\n"
         "custom_hooks = [dict(type='CategoryRelationshipHook'), "
         "dict(type='DumpRankStateHook')]\n")
-    env = dict(PATH=slurm_bin + os.pathsep + os.environ['PATH'],
-               MASTER_PORT=str(free_port()), GPUS='2', GPUS_PER_NODE='2',
-               PYTHONPATH=ROOT)
+    env = dict(
+        PATH=slurm_bin + os.pathsep + os.environ['PATH'],
+        MASTER_PORT=str(free_port()),
+        GPUS='2',
+        GPUS_PER_NODE='2',
+        PYTHONPATH=ROOT)
     work = str(tmp_path / 'work')
-    out = run_tool('bash', 'tools/slurm_train.sh', 'cpu', 'tiny', str(cfg),
-                   work, *tool_options(assets), env=env)
+    out = run_tool(
+        'bash',
+        'tools/slurm_train.sh',
+        'cpu',
+        'tiny',
+        str(cfg),
+        work,
+        *tool_options(assets),
+        env=env)
     assert 'srun -p cpu --job-name=tiny' in out  # set -x echoes the call
     ranks = [load(osp.join(work, f'rank{r}.pth')) for r in (0, 1)]
     assert [r['world_size'] for r in ranks] == [2, 2]
     for key, value in ranks[0]['model'].items():
         if not key.endswith(('running_mean', 'running_var')):
-            torch.testing.assert_close(value, ranks[1]['model'][key],
-                                       msg=key)
+            torch.testing.assert_close(value, ranks[1]['model'][key], msg=key)
 
     env['MASTER_PORT'] = str(free_port())
-    out = run_tool('bash', 'tools/slurm_test.sh', 'cpu', 'tiny', str(cfg),
-                   osp.join(work, 'iter_4.pth'), *tool_options(assets),
-                   env=env)
+    out = run_tool(
+        'bash',
+        'tools/slurm_test.sh',
+        'cpu',
+        'tiny',
+        str(cfg),
+        osp.join(work, 'iter_4.pth'),
+        *tool_options(assets),
+        env=env)
     assert 'accuracy/top1' in out

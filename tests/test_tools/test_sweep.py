@@ -17,13 +17,19 @@ def write_run(run, protocol: str, last: float, selected: float) -> None:
     (run / 'selection.json').write_text(json.dumps(dict(protocol=protocol)))
     for which, value in (('last', last), ('selected', selected)):
         (run / f'test_{which}.json').write_text(
-            json.dumps({'accuracy/top1': value, 'other': 1.0}))
+            json.dumps({
+                'accuracy/top1': value,
+                'other': 1.0
+            }))
 
 
 def test_table_of_means_and_stds_in_the_papers_layout(tmp_path):
-    values = {('erm', 0.15): [50.0, 54.0], ('erm', 0.3): [60.0],
-              ('cotuning', 0.15): [55.0, 57.0, 59.0],
-              ('bituning/r50_cub', 0.15): [40.0]}
+    values = {
+        ('erm', 0.15): [50.0, 54.0],
+        ('erm', 0.3): [60.0],
+        ('cotuning', 0.15): [55.0, 57.0, 59.0],
+        ('bituning/r50_cub', 0.15): [40.0]
+    }
     for (method, ratio), seeds in values.items():
         for seed, value in enumerate(seeds):
             write_run(tmp_path / method / f'ratio{ratio:g}_seed{seed}',
@@ -38,9 +44,9 @@ def test_table_of_means_and_stds_in_the_papers_layout(tmp_path):
             '15%, selected | 30%, last | 30%, selected |') in table
     assert ('| cotuning | test split (TLlib) | 57.00 ± 2.00 (3) | '
             '58.00 ± 2.00 (3) |  |  |') in table
-    assert ('| erm | test split (TLlib) | 52.00 ± 2.83 (2) | '
-            '53.00 ± 2.83 (2) | 60.00 ± 0.00 (1) | 61.00 ± 0.00 (1) |'
-            ) in table
+    assert (
+        '| erm | test split (TLlib) | 52.00 ± 2.83 (2) | '
+        '53.00 ± 2.83 (2) | 60.00 ± 0.00 (1) | 61.00 ± 0.00 (1) |') in table
     assert ('| erm | train holdout 0.2 | 48.00 ± 0.00 (1) | '
             '47.00 ± 0.00 (1) |  |  |') in table
     assert '| bituning/r50_cub | test split (TLlib) | 40.00' in table
@@ -58,9 +64,11 @@ def test_sweep_runs_every_cell_once_then_skips(tmp_path):
     assets = (make_dataset(str(tmp_path / 'data')),
               make_source_checkpoint(str(tmp_path / 'source.pth')))
     root = str(tmp_path / 'sweep')
-    args = [python(), 'tools/sweep.py', 'tests/configs/tiny_cotuning.py',
-            '--ratios', '0.5', '--seeds', '0', '1', '--work-root',
-            root, *tool_options(assets), 'train_cfg.max_iters=2']
+    args = [
+        python(), 'tools/sweep.py', 'tests/configs/tiny_cotuning.py',
+        '--ratios', '0.5', '--seeds', '0', '1', '--work-root', root,
+        *tool_options(assets), 'train_cfg.max_iters=2'
+    ]
     dry = run_tool(*args, '--dry-run')
     assert dry.count('tools/train.py') == 2
     assert 'train_dataloader.dataset.ratio=0.5' in dry
@@ -89,8 +97,12 @@ def test_sweep_tests_the_best_checkpoint_its_run_recorded(tmp_path):
     work.mkdir()
     own = str(work / 'best_accuracy_top1_iter_2.pth')
     torch.save(dict(meta={}), own)
-    torch.save(dict(meta={}, message_hub=dict(runtime_info=dict(
-        best_ckpt='/moved/away/best_accuracy_top1_iter_2.pth'))),
+    torch.save(
+        dict(
+            meta={},
+            message_hub=dict(
+                runtime_info=dict(
+                    best_ckpt='/moved/away/best_accuracy_top1_iter_2.pth'))),
         str(work / 'iter_4.pth'))
     (work / 'last_checkpoint').write_text(str(work / 'iter_4.pth'))
     torch.save(dict(meta={}), str(work / 'best_accuracy_top1_iter_9.pth'))

@@ -39,9 +39,10 @@ def test_train_resume_then_test(assets, tmp_path):
     assert not osp.exists(osp.join(work, 'relationship.pth'))
 
     metrics = str(tmp_path / 'metrics.json')
-    run_tool(python(), 'tools/test.py', CONFIG, osp.join(work, 'iter_6.pth'),
-             '--work-dir', str(tmp_path / 'test'), '--out', metrics,
-             '--out-item', 'metrics', *tool_options(assets))
+    run_tool(python(), 'tools/test.py',
+             CONFIG, osp.join(work, 'iter_6.pth'), '--work-dir',
+             str(tmp_path / 'test'), '--out', metrics, '--out-item', 'metrics',
+             *tool_options(assets))
     with open(metrics) as f:  # what the resumed run validated at its end
         assert json.load(f)['accuracy/top1'] == pytest.approx(
             last_val_metric(work, 'accuracy/top1'))
@@ -49,18 +50,22 @@ def test_train_resume_then_test(assets, tmp_path):
 
 def test_missing_data_root_fails_before_building(assets, tmp_path):
     with pytest.raises(AssertionError) as err:
-        run_tool(python(), 'tools/train.py', CONFIG, '--work-dir',
-                 str(tmp_path), *tool_options(assets, **{
-                     'train_dataloader.dataset.dataset.data_root':
-                     str(tmp_path / 'nowhere')}))
-    assert ("train_dataloader.dataset.dataset.data_root='" + str(
-        tmp_path / 'nowhere') + "' does not exist") in str(err.value)
+        run_tool(
+            python(), 'tools/train.py', CONFIG, '--work-dir', str(tmp_path),
+            *tool_options(
+                assets, **{
+                    'train_dataloader.dataset.dataset.data_root':
+                    str(tmp_path / 'nowhere')
+                }))
+    assert ("train_dataloader.dataset.dataset.data_root='" +
+            str(tmp_path / 'nowhere') + "' does not exist") in str(err.value)
 
 
 def test_missing_source_checkpoint_names_the_key(assets, tmp_path):
     with pytest.raises(AssertionError) as err:
-        run_tool(python(), 'tools/train.py', CONFIG, '--work-dir',
-                 str(tmp_path), *tool_options(assets, **{
-                     'model.head.source_checkpoint': str(tmp_path / 'no.pth')
-                 }))
+        run_tool(
+            python(), 'tools/train.py', CONFIG, '--work-dir', str(tmp_path),
+            *tool_options(
+                assets,
+                **{'model.head.source_checkpoint': str(tmp_path / 'no.pth')}))
     assert 'model.head.source_checkpoint=' in str(err.value)

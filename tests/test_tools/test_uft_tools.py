@@ -16,9 +16,11 @@ pytestmark = pytest.mark.slow
 
 def test_uft_train_resume_then_evaluate(tmp_path):
     root, source = make_uft_assets(str(tmp_path))
-    options = ['--cfg-options', f'model.init_cfg.checkpoint={source}',
-               f'train_dataloader.dataset.datasets.0.data_root={root}',
-               f'train_dataloader.dataset.datasets.1.data_root={root}']
+    options = [
+        '--cfg-options', f'model.init_cfg.checkpoint={source}',
+        f'train_dataloader.dataset.datasets.0.data_root={root}',
+        f'train_dataloader.dataset.datasets.1.data_root={root}'
+    ]
     work = str(tmp_path / 'uft')
     out = run_tool(python(), 'tools/train.py', 'tests/configs/tiny_uft.py',
                    '--work-dir', work, *options)
@@ -43,8 +45,8 @@ def test_uft_train_resume_then_evaluate(tmp_path):
         f"'{root}'), query=dict(data_root='{root}')))\n")
     table = str(tmp_path / 'table.json')
     out = run_tool(python(), 'tools/analysis/uft_evaluate.py',
-                   osp.join(work, 'epoch_3.pth'), '--features',
-                   str(features), '--fewshot', 'tests/configs/tiny_fewshot.py',
+                   osp.join(work, 'epoch_3.pth'), '--features', str(features),
+                   '--fewshot', 'tests/configs/tiny_fewshot.py',
                    '--shots', '2', '--trials', '1', '--work-dir',
                    str(tmp_path / 'eval'), '--out', table, '--cfg-options',
                    f'train_dataloader.dataset.dataset.data_root={root}',
@@ -57,14 +59,16 @@ def test_uft_train_resume_then_evaluate(tmp_path):
         values = json.load(f)
     # precision@5, BCubed P/R/F, then the K-shot mean and std
     assert len(values) == 6, values
-    p, r, f = (values[f'clustering/bcubed_{k} (%)'] for k in
-               ('precision', 'recall', 'f'))
+    p, r, f = (
+        values[f'clustering/bcubed_{k} (%)']
+        for k in ('precision', 'recall', 'f'))
     assert f == pytest.approx(2 * p * r / (p + r), abs=0.01)
     std = [v for k, v in values.items() if 'std' in k]
     assert std == [0.0]  # one trial
     # the K-shot runs drew exactly K a class, seeded by the trial
-    logs = ''.join(open(p).read() for p in glob.glob(str(
-        tmp_path / 'eval' / '2shot_trial0' / '*' / '*.log')))
+    logs = ''.join(
+        open(p).read() for p in glob.glob(
+            str(tmp_path / 'eval' / '2shot_trial0' / '*' / '*.log')))
     assert 'kept 6 of 21 samples (ratio=1.0, shots=2, seed=0)' in logs
 
     figure = str(tmp_path / 'tsne.png')

@@ -18,8 +18,9 @@ def test_first_host_of_a_slurm_host_list(nodelist, host):
     assert first_slurm_host(nodelist) == host
 
 
-@pytest.mark.parametrize('nodelist', [
-    'n1;touch x', '$(touch x)', 'n[1-2', '', 'n1 n2', '`id`', '-n1'])
+@pytest.mark.parametrize(
+    'nodelist',
+    ['n1;touch x', '$(touch x)', 'n[1-2', '', 'n1 n2', '`id`', '-n1'])
 def test_anything_else_is_refused_and_nothing_runs(tmp_path, monkeypatch,
                                                    nodelist):
     monkeypatch.chdir(tmp_path)
@@ -37,8 +38,12 @@ def slurm(monkeypatch, **env):
 
 
 def test_environment_from_slurm(monkeypatch):
-    slurm(monkeypatch, SLURM_PROCID='1', SLURM_NTASKS='4', SLURM_LOCALID='1',
-          SLURM_NODELIST='gpu[07-08]')
+    slurm(
+        monkeypatch,
+        SLURM_PROCID='1',
+        SLURM_NTASKS='4',
+        SLURM_LOCALID='1',
+        SLURM_NODELIST='gpu[07-08]')
     slurm_env()
     assert [os.environ[k] for k in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK',
                                     'MASTER_ADDR', 'MASTER_PORT')] == \
@@ -55,8 +60,12 @@ def test_no_address_for_several_tasks_fails_at_once(monkeypatch):
 
 
 def test_master_addr_wins(monkeypatch):
-    slurm(monkeypatch, SLURM_PROCID='0', SLURM_NTASKS='2',
-          SLURM_NODELIST='n1;touch x', MASTER_ADDR='10.0.0.1')
+    slurm(
+        monkeypatch,
+        SLURM_PROCID='0',
+        SLURM_NTASKS='2',
+        SLURM_NODELIST='n1;touch x',
+        MASTER_ADDR='10.0.0.1')
     slurm_env()
     assert os.environ['MASTER_ADDR'] == '10.0.0.1'
 
@@ -77,8 +86,12 @@ def test_slurm_on_gpus_starts_through_env_not_mmengines_shell(monkeypatch):
     monkeypatch.setattr(subprocess, 'getoutput', no_shell)
     monkeypatch.setattr(subprocess, 'run', no_shell)
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
-    slurm(monkeypatch, SLURM_PROCID='3', SLURM_NTASKS='8',
-          SLURM_LOCALID='3', SLURM_NODELIST='gpu[12-13]')
+    slurm(
+        monkeypatch,
+        SLURM_PROCID='3',
+        SLURM_NTASKS='8',
+        SLURM_LOCALID='3',
+        SLURM_NODELIST='gpu[12-13]')
     cfg = Config(dict(launcher='slurm'))
     setup_cpu_distributed(cfg)
     assert cfg.launcher == 'pytorch'

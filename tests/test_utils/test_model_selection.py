@@ -35,8 +35,10 @@ def test_validation_comes_from_the_labelled_subset_not_the_test_set(
     train = runner.train_dataloader.dataset
     val = runner.val_dataloader.dataset
     assert (val.ratio, val.seed, val.part) == (0.5, 0, 'val')
-    train_paths = {train.get_data_info(i)['img_path']
-                   for i in range(len(train))}
+    train_paths = {
+        train.get_data_info(i)['img_path']
+        for i in range(len(train))
+    }
     val_paths = {val.get_data_info(i)['img_path'] for i in range(len(val))}
     assert not train_paths & val_paths
     assert all('/train/' in p for p in val_paths)  # never the test split
@@ -52,7 +54,9 @@ def test_validation_comes_from_the_labelled_subset_not_the_test_set(
 def test_a_config_without_a_labelled_subset_is_refused(assets, tmp_path):
     cfg = tiny_cfg(assets, tmp_path)
     cfg.train_dataloader.dataset = cfg.train_dataloader.dataset.dataset
-    with pytest.raises(ValueError, match='train_dataloader.dataset of type '
-                       "ClassSubsetDataset, got 'CustomDataset'"):
+    with pytest.raises(
+            ValueError,
+            match='train_dataloader.dataset of type '
+            "ClassSubsetDataset, got 'CustomDataset'"):
         validate_on_train_holdout(cfg, 0.2)
     assert not osp.exists(osp.join(tmp_path, 'iter_1.pth'))

@@ -13,8 +13,9 @@ from mmft.utils import (CheckpointLoadError, latest_loadable_checkpoint,
 def write_run(work_dir, steps=(2, 4, 6), absolute=True):
     os.makedirs(work_dir, exist_ok=True)
     for step in steps:
-        torch.save(dict(meta=dict(iter=step), state_dict={}),
-                   os.path.join(work_dir, f'iter_{step}.pth'))
+        torch.save(
+            dict(meta=dict(iter=step), state_dict={}),
+            os.path.join(work_dir, f'iter_{step}.pth'))
     last = os.path.join(work_dir, f'iter_{steps[-1]}.pth')
     with open(os.path.join(work_dir, 'last_checkpoint'), 'w') as f:
         f.write(last if absolute else os.path.basename(last))

@@ -29,11 +29,15 @@ def mmengine_style_checkpoint(path) -> str:
     hub.update_scalar('train/loss', 1.5)
     hub.update_info('keep_ckpt_ids', [2, 4])
     torch.save(
-        dict(meta=dict(seed=np.int64(3), lr=np.float32(0.5),
-                       arr=np.arange(4.), dataset_meta=dict(classes=('a', )),
-                       mask=np.array([True, False])),
-             message_hub=hub.state_dict(),
-             state_dict=OrderedDict(w=torch.arange(3.))), str(path))
+        dict(
+            meta=dict(
+                seed=np.int64(3),
+                lr=np.float32(0.5),
+                arr=np.arange(4.),
+                dataset_meta=dict(classes=('a', )),
+                mask=np.array([True, False])),
+            message_hub=hub.state_dict(),
+            state_dict=OrderedDict(w=torch.arange(3.))), str(path))
     return str(path)
 
 
@@ -52,8 +56,9 @@ def test_payload_is_refused_naming_file_and_global(tmp_path):
 def test_getattr_is_allowed_for_history_buffers_only(tmp_path):
     path = str(tmp_path / 'getattr.pth')
     torch.save(dict(x=GetattrPayload()), path)
-    with pytest.raises(UnsafeCheckpointError,
-                       match=r"getattr\(type, '__init__'\) is not allowed"):
+    with pytest.raises(
+            UnsafeCheckpointError,
+            match=r"getattr\(type, '__init__'\) is not allowed"):
         load_checkpoint_file(path)
 
 
@@ -73,12 +78,17 @@ def test_plain_state_dicts_load(tmp_path):
     """torchvision files are an OrderedDict of tensors; MoCo's a dict with
     str and int entries; mmpretrain's a dict with meta strings."""
     files = {
-        'tv.pth': OrderedDict(weight=torch.ones(2, 2)),
-        'moco.pth.tar': dict(epoch=200, arch='resnet50',
-                             state_dict=OrderedDict(w=torch.ones(1))),
-        'mmpretrain.pth': dict(meta=dict(CLASSES=('cat', 'dog'),
-                                         config='model = dict()'),
-                               state_dict=OrderedDict(w=torch.ones(1))),
+        'tv.pth':
+        OrderedDict(weight=torch.ones(2, 2)),
+        'moco.pth.tar':
+        dict(
+            epoch=200,
+            arch='resnet50',
+            state_dict=OrderedDict(w=torch.ones(1))),
+        'mmpretrain.pth':
+        dict(
+            meta=dict(CLASSES=('cat', 'dog'), config='model = dict()'),
+            state_dict=OrderedDict(w=torch.ones(1))),
     }
     for name, obj in files.items():
         torch.save(obj, str(tmp_path / name))
@@ -100,15 +110,15 @@ def test_numpy_1_module_names_are_accepted(tmp_path):
     with zipfile.ZipFile(path, 'w') as z:
         for name, data in items.items():
             z.writestr(name, data)
-    np.testing.assert_array_equal(load_checkpoint_file(path)['arr'],
-                                  np.arange(3))
+    np.testing.assert_array_equal(
+        load_checkpoint_file(path)['arr'], np.arange(3))
 
 
 def test_trust_is_per_file_and_explicit(tmp_path):
     marker = str(tmp_path / 'MARKER')
     path = payload_checkpoint(str(tmp_path / 'mine.pth'), marker)
-    other = payload_checkpoint(str(tmp_path / 'other.pth'),
-                               str(tmp_path / 'OTHER'))
+    other = payload_checkpoint(
+        str(tmp_path / 'other.pth'), str(tmp_path / 'OTHER'))
     with safe_checkpoint_loading(trusted_files=[path]):
         load_checkpoint_file(path)  # named: unpickled in full
         assert osp.exists(marker)
@@ -132,8 +142,11 @@ def test_unreadable_files_name_the_file(tmp_path, damage, message):
         path = str(tmp_path / 'nothing.pth')
     else:
         with open(path, 'wb') as f:
-            f.write({'empty': b'', 'truncated': data[:len(data) // 2],
-                     'text': b'not a checkpoint'}[damage])
+            f.write({
+                'empty': b'',
+                'truncated': data[:len(data) // 2],
+                'text': b'not a checkpoint'
+            }[damage])
     with pytest.raises((CheckpointLoadError, FileNotFoundError),
                        match=message) as err:
         load_checkpoint_file(path)
@@ -158,6 +171,9 @@ def test_importing_mmft_changes_no_loader():
             'import mmft, mmft.models, mmft.engine, mmft.datasets\n'
             "assert C._schemes[''] is before, C._schemes['']\n"
             "print('unchanged', before.__module__)")
-    out = subprocess.run([sys.executable, '-c', code], cwd=ROOT, text=True,
-                         capture_output=True, check=True).stdout
+    out = subprocess.run([sys.executable, '-c', code],
+                         cwd=ROOT,
+                         text=True,
+                         capture_output=True,
+                         check=True).stdout
     assert 'unchanged mmengine.runner.checkpoint' in out

@@ -18,8 +18,10 @@ HOLD = ('import sys, time\n'
 
 
 def hold_lock(work_dir):
-    proc = subprocess.Popen([sys.executable, '-c', HOLD, work_dir], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, '-c', HOLD, work_dir],
+                            cwd=ROOT,
+                            stdout=subprocess.PIPE,
+                            text=True)
     assert proc.stdout.readline().strip() == 'held'
     return proc
 
@@ -28,8 +30,9 @@ def hold_lock(work_dir):
 def test_second_run_is_refused_with_the_holders_pid(tmp_path):
     proc = hold_lock(str(tmp_path))
     try:
-        with pytest.raises(WorkDirBusyError,
-                           match=rf'in use by another run \(PID {proc.pid}\)'):
+        with pytest.raises(
+                WorkDirBusyError,
+                match=rf'in use by another run \(PID {proc.pid}\)'):
             WorkDirLock(str(tmp_path))
     finally:
         proc.kill()

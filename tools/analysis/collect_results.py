@@ -53,13 +53,14 @@ def collect(work_root: str, metric: Optional[str]) -> Tuple[Cells, str]:
     """The runs' test metrics by method and protocol, fraction and
     checkpoint, and seed; and the metric's name."""
     cells: Cells = defaultdict(lambda: defaultdict(dict))
-    files = sorted(glob.glob(osp.join(glob.escape(work_root), '**',
-                                      'selection.json'), recursive=True))
+    files = sorted(
+        glob.glob(
+            osp.join(glob.escape(work_root), '**', 'selection.json'),
+            recursive=True))
     for path in files:
         run = osp.dirname(path)
         match = CELL.match(osp.basename(run))
-        method = osp.relpath(osp.dirname(run), work_root).replace(
-            osp.sep, '/')
+        method = osp.relpath(osp.dirname(run), work_root).replace(osp.sep, '/')
         if match is None or method == '.':
             continue
         with open(path) as f:
@@ -69,8 +70,8 @@ def collect(work_root: str, metric: Optional[str]) -> Tuple[Cells, str]:
             result = osp.join(run, f'test_{which}.json')
             if osp.isfile(result):
                 value, metric = _read(result, metric)
-                cells[(method, protocol)][(ratio, which)][int(
-                    match['seed'])] = value
+                cells[(method, protocol)][(ratio,
+                                           which)][int(match['seed'])] = value
     if not cells:
         raise FileNotFoundError(
             'no <method>/ratio<r>_seed<s>/selection.json (tools/sweep.py) '
@@ -96,9 +97,10 @@ def markdown(cells: Cells, metric: str) -> str:
     for ratio, which in columns:
         share = 'configured fraction' if ratio is None else f'{ratio:.0%}'
         head.append(f'{share}, {which}')
-    lines = [f'{metric} on the test set, mean ± std over seeds (runs)', '',
-             '| ' + ' | '.join(head) + ' |',
-             '|' + '---|' * len(head)]
+    lines = [
+        f'{metric} on the test set, mean ± std over seeds (runs)', '',
+        '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)
+    ]
     for (method, protocol), row in sorted(cells.items()):
         line = [method, protocol]
         for column in columns:

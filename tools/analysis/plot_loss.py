@@ -8,8 +8,10 @@ and, on a second axis, the validation metrics it finds (``--metrics``).
 
 Usage::
 
-    python tools/analysis/plot_loss.py work_dirs/cotuning/r50_cub --out loss.png
-    python tools/analysis/plot_loss.py work_dirs/cotuning/r50_cub --keys loss loss_cce
+    python tools/analysis/plot_loss.py work_dirs/cotuning/r50_cub \
+        --out loss.png
+    python tools/analysis/plot_loss.py work_dirs/cotuning/r50_cub \
+        --keys loss loss_cce
 """
 import argparse
 import glob
@@ -53,14 +55,16 @@ def read_series(files: Sequence[str]) -> Tuple[Series, Series]:
                 if is_train:
                     last = int(row.get('step', row.get('iter', last)))
                 for key, value in row.items():
-                    if isinstance(value, (int, float)) and key not in (
-                            'iter', 'step', 'epoch'):
+                    number = isinstance(value, (int, float))
+                    if number and key not in ('iter', 'step', 'epoch'):
                         (train if is_train else val).setdefault(
                             key, {})[last] = float(value)
 
     def as_series(d: Dict[str, Dict[int, float]]) -> Series:
-        return {k: (sorted(v), [v[s] for s in sorted(v)])
-                for k, v in d.items()}
+        return {
+            k: (sorted(v), [v[s] for s in sorted(v)])
+            for k, v in d.items()
+        }
 
     return as_series(train), as_series(val)
 
@@ -69,8 +73,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('path', help='work dir or scalars.json')
     parser.add_argument('--keys', nargs='*', help='training keys (loss*)')
-    parser.add_argument('--metrics', nargs='*',
-                        help='validation keys (every one found)')
+    parser.add_argument(
+        '--metrics', nargs='*', help='validation keys (every one found)')
     parser.add_argument('--out', default='loss.png')
     args = parser.parse_args()
     train, val = read_series(scalar_files(args.path))
@@ -92,15 +96,18 @@ def main() -> None:
     if metrics:
         ax2 = ax.twinx()
         for i, key in enumerate(metrics):
-            ax2.plot(*val[key], 'o--', label=key, markersize=3,
-                     color=f'C{len(keys) + i}')
+            ax2.plot(
+                *val[key],
+                'o--',
+                label=key,
+                markersize=3,
+                color=f'C{len(keys) + i}')
         ax2.set_ylabel('validation')
         ax2.legend(loc='upper right', fontsize=8)
     ax.legend(loc='upper left', fontsize=8)
     ax.set_title(osp.basename(osp.normpath(args.path)))
     fig.tight_layout()
-    atomic_write(lambda tmp: fig.savefig(tmp, format='png', dpi=120),
-                 args.out)
+    atomic_write(lambda tmp: fig.savefig(tmp, format='png', dpi=120), args.out)
     print(f'wrote {args.out} ({", ".join(keys + list(metrics))})')
 
 

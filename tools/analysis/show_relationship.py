@@ -25,7 +25,8 @@ import torch
 from mmft.utils import atomic_write, atomic_write_text, load_checkpoint_file
 
 
-def load_relationship(path: str, trust: bool = False
+def load_relationship(path: str,
+                      trust: bool = False
                       ) -> Tuple[torch.Tensor, Optional[list]]:
     """The ``[C_t, C_s]`` relationship and the target class names."""
     ckpt = load_checkpoint_file(path, map_location='cpu', trust=trust)
@@ -52,17 +53,21 @@ def top_table(rel: torch.Tensor, targets: Sequence[str],
               sources: Sequence[str], k: int) -> str:
     """Markdown: each target class and its top-k source classes."""
     prob, idx = rel.topk(min(k, rel.shape[1]), dim=1)
-    lines = ['| target class | top source classes p(source given target) |',
-             '|---|---|']
+    lines = [
+        '| target class | top source classes p(source given target) |',
+        '|---|---|'
+    ]
     for t, (p_row, i_row) in enumerate(zip(prob.tolist(), idx.tolist())):
-        tops = ', '.join(f'{sources[i]} {p:.3f}'
-                         for p, i in zip(p_row, i_row))
+        tops = ', '.join(f'{sources[i]} {p:.3f}' for p, i in zip(p_row, i_row))
         lines.append(f'| {targets[t]} | {tops} |')
     return '\n'.join(lines) + '\n'
 
 
-def heatmap(rel: torch.Tensor, targets: Sequence[str],
-            sources: Sequence[str], k: int, out: str,
+def heatmap(rel: torch.Tensor,
+            targets: Sequence[str],
+            sources: Sequence[str],
+            k: int,
+            out: str,
             max_targets: int = 60) -> None:
     """PNG of the first ``max_targets`` targets x their top sources."""
     import matplotlib
@@ -73,11 +78,11 @@ def heatmap(rel: torch.Tensor, targets: Sequence[str],
     # order the columns by the target class that prefers each most
     cols = cols[np.argsort(rel[:, cols].argmax(0).numpy(), kind='stable')]
     data = rel[:, cols].numpy()
-    fig, ax = plt.subplots(figsize=(max(6, 0.25 * len(cols) + 3),
-                                    max(4, 0.25 * len(rel) + 2)))
+    fig, ax = plt.subplots(
+        figsize=(max(6, 0.25 * len(cols) + 3), max(4, 0.25 * len(rel) + 2)))
     image = ax.imshow(data, aspect='auto', cmap='viridis')
-    ax.set_xticks(range(len(cols)), [sources[c] for c in cols], rotation=90,
-                  fontsize=6)
+    ax.set_xticks(
+        range(len(cols)), [sources[c] for c in cols], rotation=90, fontsize=6)
     ax.set_yticks(range(len(rel)), list(targets[:len(rel)]), fontsize=6)
     ax.set_xlabel('source class')
     ax.set_ylabel('target class')
@@ -93,7 +98,8 @@ def main() -> None:
     parser.add_argument('--topk', type=int, default=5)
     parser.add_argument('--out-dir', default='.')
     parser.add_argument(
-        '--trust', action='store_true',
+        '--trust',
+        action='store_true',
         help='unpickle the file in full (it can run code); without it the '
         'file is loaded with weights_only=True')
     args = parser.parse_args()
@@ -104,8 +110,9 @@ def main() -> None:
     atomic_write_text(table, osp.join(args.out_dir, 'relationship_top.md'))
     heatmap(rel, targets, sources, args.topk,
             osp.join(args.out_dir, 'relationship_heatmap.png'))
-    print(table if len(targets) <= 50 else
-          '\n'.join(table.splitlines()[:52]) + '\n...')
+    print(
+        table if len(targets) <= 50 else '\n'.join(table.splitlines()[:52]) +
+        '\n...')
     print(f'wrote relationship_top.md and relationship_heatmap.png to '
           f'{args.out_dir}')
 

@@ -32,9 +32,12 @@ def features(model, dataset_cfg: dict,
              batch_size: int) -> Tuple[torch.Tensor, torch.Tensor]:
     """GAP backbone features and labels of a whole dataset, in order."""
     loader = Runner.build_dataloader(
-        dict(batch_size=batch_size, num_workers=0, dataset=dataset_cfg,
-             sampler=dict(type='DefaultSampler', shuffle=False,
-                          round_up=False)))
+        dict(
+            batch_size=batch_size,
+            num_workers=0,
+            dataset=dataset_cfg,
+            sampler=dict(type='DefaultSampler', shuffle=False,
+                         round_up=False)))
     feats, labels = [], []
     bar = ProgressBar(len(loader))
     for data in loader:
@@ -50,8 +53,9 @@ def embed(feats: torch.Tensor, seed: int) -> np.ndarray:
     from sklearn.manifold import TSNE
     data = torch.nn.functional.normalize(feats, dim=1).numpy()
     perplexity = min(30.0, max(2.0, (len(data) - 1) / 3))
-    return TSNE(2, perplexity=perplexity, init='pca',
-                random_state=seed).fit_transform(data)
+    return TSNE(
+        2, perplexity=perplexity, init='pca',
+        random_state=seed).fit_transform(data)
 
 
 def main() -> None:
@@ -63,10 +67,11 @@ def main() -> None:
     parser.add_argument('--max-samples', type=int, default=2000)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', default='tsne.png')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        default={})
     parser.add_argument(
-        '--trust', action='store_true',
+        '--cfg-options', nargs='+', action=DictAction, default={})
+    parser.add_argument(
+        '--trust',
+        action='store_true',
         help='unpickle the checkpoints in full (they can run code); without '
         'it they are loaded with weights_only=True')
     args = parser.parse_args()
@@ -83,9 +88,11 @@ def main() -> None:
             innermost_dataset(cfg.train_dataloader.dataset))
         data_cfg['pipeline'] = pipeline
     names = args.names or [osp.basename(c) for c in args.checkpoints]
-    fig, axes = plt.subplots(1, len(args.checkpoints),
-                             figsize=(5 * len(args.checkpoints), 5),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        len(args.checkpoints),
+        figsize=(5 * len(args.checkpoints), 5),
+        squeeze=False)
     for ax, checkpoint, name in zip(axes[0], args.checkpoints, names):
         model_cfg = copy.deepcopy(cfg.model)
         model_cfg.backbone.init_cfg = dict(
@@ -99,8 +106,12 @@ def main() -> None:
             len(feats), generator=torch.Generator().manual_seed(
                 args.seed))[:args.max_samples]
         points = embed(feats[keep], args.seed)
-        ax.scatter(points[:, 0], points[:, 1], c=labels[keep].numpy(), s=4,
-                   cmap='tab20')
+        ax.scatter(
+            points[:, 0],
+            points[:, 1],
+            c=labels[keep].numpy(),
+            s=4,
+            cmap='tab20')
         ax.set_title(name)
         ax.set_xticks([])
         ax.set_yticks([])

@@ -35,8 +35,8 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 def tool(name: str, *args: str) -> None:
     """Run a tool of this repository, failing loudly."""
-    subprocess.run([sys.executable, osp.join(ROOT, 'tools', name), *args],
-                   check=True)
+    subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', name), *args], check=True)
 
 
 def options(cfg_options: dict) -> List[str]:
@@ -70,25 +70,36 @@ def few_shot(config: str, checkpoint: str, shots: int, trial: int,
     with open(osp.join(run_dir, 'last_checkpoint')) as f:
         last = f.read().strip()
     metrics = test_metrics(config, last, run_dir, extra)
-    key = next(k for k in metrics
-               if k.endswith(('recall', 'top1')) and 'classwise' not in k)
+    key = next(
+        k for k in metrics
+        if k.endswith(('recall', 'top1')) and 'classwise' not in k)
     return float(metrics[key]), key
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('checkpoint', help='finetuned (or pretrained) '
-                        'checkpoint with backbone.* weights')
+    parser.add_argument(
+        'checkpoint',
+        help='finetuned (or pretrained) '
+        'checkpoint with backbone.* weights')
     parser.add_argument('--features', help='retrieval/clustering config')
     parser.add_argument('--fewshot', help='K-shot transfer config')
     parser.add_argument('--shots', type=int, nargs='*', default=[1, 2, 4, 8])
     parser.add_argument('--trials', type=int, default=3)
     parser.add_argument('--work-dir', default='work_dirs/uft_evaluate')
     parser.add_argument('--out', help='write the table as JSON')
-    parser.add_argument('--feature-options', nargs='+', action=DictAction,
-                        default={}, help='cfg options of the feature run')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        default={}, help='cfg options of every K-shot run')
+    parser.add_argument(
+        '--feature-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='cfg options of the feature run')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='cfg options of every K-shot run')
     args = parser.parse_args()
     if not (args.features or args.fewshot):
         parser.error('give --features, --fewshot or both')
@@ -101,8 +112,8 @@ def main() -> None:
     for shots in args.shots if args.fewshot else []:
         values = []
         for trial in range(args.trials):
-            value, key = few_shot(args.fewshot, args.checkpoint, shots,
-                                  trial, args.work_dir, args.cfg_options)
+            value, key = few_shot(args.fewshot, args.checkpoint, shots, trial,
+                                  args.work_dir, args.cfg_options)
             values.append(value)
         std = statistics.stdev(values) if len(values) > 1 else 0.0
         table[f'{shots}-shot {key} (%, mean of {args.trials})'] = \

@@ -20,7 +20,9 @@ import numpy as np
 from mmft.utils import atomic_write_text
 
 
-def choose(lines: list, fraction: float, seed: int,
+def choose(lines: list,
+           fraction: float,
+           seed: int,
            stratified: bool = False) -> list:
     """The kept lines, in file order.
 
@@ -37,15 +39,15 @@ def choose(lines: list, fraction: float, seed: int,
         raise ValueError(f'--fraction must be in (0, 1], got {fraction}')
     rng = np.random.default_rng(seed)
     if not stratified:
-        keep = rng.choice(len(lines), round(fraction * len(lines)),
-                          replace=False)
+        keep = rng.choice(
+            len(lines), round(fraction * len(lines)), replace=False)
     else:
         labels = np.array([line.rsplit(maxsplit=1)[-1] for line in lines])
         keep = []
         for label in np.unique(labels):
             idx = np.flatnonzero(labels == label)
-            keep.extend(rng.choice(idx, round(fraction * len(idx)),
-                                   replace=False))
+            keep.extend(
+                rng.choice(idx, round(fraction * len(idx)), replace=False))
     return [lines[i] for i in sorted(int(i) for i in keep)]
 
 

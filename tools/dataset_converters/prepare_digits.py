@@ -42,12 +42,13 @@ def main() -> None:
         split = 'test' if is_test[i] else 'train'
         folder = osp.join(args.out, split, str(label))
         os.makedirs(folder, exist_ok=True)
-        ink = cv2.resize((img / 16.0).astype(np.float32),
-                         (args.size, args.size),
-                         interpolation=cv2.INTER_CUBIC).clip(0, 1)
+        ink = cv2.resize(
+            (img / 16.0).astype(np.float32), (args.size, args.size),
+            interpolation=cv2.INTER_CUBIC).clip(0, 1)
         gray = (255 * (1 - ink)).round().astype(np.uint8)
-        cv2.imwrite(osp.join(folder, f'{i:04d}.png'),
-                    cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
+        cv2.imwrite(
+            osp.join(folder, f'{i:04d}.png'),
+            cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
     print(f'wrote {len(labels)} images ({(~is_test).sum()} train, '
           f'{is_test.sum()} test) to {args.out}')
 

@@ -39,8 +39,9 @@ def crops(num: int, size: int, seed: int) -> np.ndarray:
         crop = photo[y:y + side, x:x + side]
         if rng.random() < 0.5:
             crop = crop[:, ::-1]
-        out[i] = cv2.resize(np.ascontiguousarray(crop), (size, size),
-                            interpolation=cv2.INTER_AREA)
+        out[i] = cv2.resize(
+            np.ascontiguousarray(crop), (size, size),
+            interpolation=cv2.INTER_AREA)
     return out
 
 
@@ -55,8 +56,9 @@ def main() -> None:
     names = []
     for i, crop in enumerate(crops(args.num, args.size, args.seed)):
         names.append(f'images/{i:05d}.png')
-        cv2.imwrite(osp.join(args.out, names[-1]),
-                    cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
+        cv2.imwrite(
+            osp.join(args.out, names[-1]),
+            cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
     atomic_write_text('\n'.join(names) + '\n',
                       osp.join(args.out, 'meta', 'all.txt'))
     print(f'wrote {len(names)} crops to {args.out}')

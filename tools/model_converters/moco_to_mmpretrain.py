@@ -57,8 +57,8 @@ def convert(src: dict, fc: str = 'drop') -> OrderedDict:
                 raise KeyError('--fc neck needs MoCo v2\'s MLP (fc.0, fc.2); '
                                f'this checkpoint has fc.{rest}')
             if fc != 'drop':
-                out[dict(projector='projector.projection.',
-                         neck='neck.mlp.')[fc] + rest] = value
+                out[dict(projector='projector.projection.', neck='neck.mlp.')
+                    [fc] + rest] = value
         else:
             out['backbone.' + name] = value
     if not any(k.startswith('backbone.layer4.') for k in out):
@@ -71,11 +71,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('src', help='MoCo checkpoint (.pth.tar)')
     parser.add_argument('out', help='output checkpoint path')
-    parser.add_argument('--fc', choices=['drop', 'projector', 'neck'],
-                        default='drop',
-                        help='keep fc as Bi-tuning projector or MoCo v2 neck')
     parser.add_argument(
-        '--trust', action='store_true',
+        '--fc',
+        choices=['drop', 'projector', 'neck'],
+        default='drop',
+        help='keep fc as Bi-tuning projector or MoCo v2 neck')
+    parser.add_argument(
+        '--trust',
+        action='store_true',
         help='unpickle the input in full (it can run code); without it the '
         'file is loaded with weights_only=True')
     args = parser.parse_args()

@@ -4,7 +4,8 @@ data_root = 'data/fgvc-aircraft-2013b'
 data_preprocessor = dict(num_classes=100)
 train_dataloader = dict(
     dataset=dict(
-        dataset=dict(type='FGVCAircraft', data_root=data_root, split='trainval')))
+        dataset=dict(
+            type='FGVCAircraft', data_root=data_root, split='trainval')))
 val_dataloader = dict(
     dataset=dict(type='FGVCAircraft', data_root=data_root, split='test'))
 test_dataloader = val_dataloader

@@ -1,6 +1,7 @@
 # K-shot transfer data: K labelled images a class from the train split
 # (K and the trial from the command line:
-#   --cfg-options train_dataloader.dataset.shots=8 train_dataloader.dataset.seed=1)
+#   --cfg-options train_dataloader.dataset.shots=8 \
+#   train_dataloader.dataset.seed=1)
 # and the whole test split. A dataset leaf sets the types and the metric.
 data_preprocessor = dict(
     num_classes=1000,  # set by the dataset leaf
@@ -46,7 +47,7 @@ val_dataloader = dict(
 )
 # Mean-class accuracy (the paper's metric on Pet and Caltech-101): the mean
 # of per-class recalls. CIFAR-100 and Food-101 leaves use top-1.
-val_evaluator = dict(type='SingleLabelMetric', items=('recall', ),
-                     average='macro')
+val_evaluator = dict(
+    type='SingleLabelMetric', items=('recall', ), average='macro')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

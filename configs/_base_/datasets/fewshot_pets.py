@@ -4,7 +4,8 @@ data_root = 'data/Oxford-IIITPet'
 data_preprocessor = dict(num_classes=37)
 train_dataloader = dict(
     dataset=dict(
-        dataset=dict(type='OxfordIIITPet', data_root=data_root, split='trainval')))
+        dataset=dict(
+            type='OxfordIIITPet', data_root=data_root, split='trainval')))
 val_dataloader = dict(
     dataset=dict(type='OxfordIIITPet', data_root=data_root, split='test'))
 test_dataloader = val_dataloader

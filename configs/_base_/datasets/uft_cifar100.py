@@ -1,4 +1,5 @@
-# Unsupervised finetuning target: CIFAR-100 (train split only; 32 px images, cropped to 224).
+# Unsupervised finetuning target: CIFAR-100 (train split only; 32 px images,
+# cropped to 224).
 _base_ = ['./uft_imagenet_sdr.py']
 target = dict(
     type='CIFAR100',

@@ -11,19 +11,32 @@ data_preprocessor = dict(
     to_rgb=True)
 # MoCo v2 "aug+" at 64 px, without flips (digits are not symmetric)
 view_pipeline = [
-    dict(type='RandomResizedCrop', scale=64, crop_ratio_range=(0.3, 1.0),
-         backend='pillow'),
+    dict(
+        type='RandomResizedCrop',
+        scale=64,
+        crop_ratio_range=(0.3, 1.0),
+        backend='pillow'),
     dict(
         type='RandomApply',
         transforms=[
-            dict(type='ColorJitter', brightness=0.4, contrast=0.4,
-                 saturation=0.4, hue=0.1)
+            dict(
+                type='ColorJitter',
+                brightness=0.4,
+                contrast=0.4,
+                saturation=0.4,
+                hue=0.1)
         ],
         prob=0.8),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
-         channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='GaussianBlur', magnitude_range=(0.1, 1.0),
-         magnitude_std='inf', prob=0.5),
+    dict(
+        type='RandomGrayscale',
+        prob=0.2,
+        keep_channels=True,
+        channel_weights=(0.114, 0.587, 0.2989)),
+    dict(
+        type='GaussianBlur',
+        magnitude_range=(0.1, 1.0),
+        magnitude_std='inf',
+        prob=0.5),
 ]
 train_pipeline = [
     dict(type='LoadImageFromFile'),

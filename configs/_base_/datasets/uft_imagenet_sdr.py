@@ -9,19 +9,32 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     to_rgb=True)
 view_pipeline = [
-    dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.2, 1.0),
-         backend='pillow'),
+    dict(
+        type='RandomResizedCrop',
+        scale=224,
+        crop_ratio_range=(0.2, 1.0),
+        backend='pillow'),
     dict(
         type='RandomApply',
         transforms=[
-            dict(type='ColorJitter', brightness=0.4, contrast=0.4,
-                 saturation=0.4, hue=0.1)
+            dict(
+                type='ColorJitter',
+                brightness=0.4,
+                contrast=0.4,
+                saturation=0.4,
+                hue=0.1)
         ],
         prob=0.8),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
-         channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
-         magnitude_std='inf', prob=0.5),
+    dict(
+        type='RandomGrayscale',
+        prob=0.2,
+        keep_channels=True,
+        channel_weights=(0.114, 0.587, 0.2989)),
+    dict(
+        type='GaussianBlur',
+        magnitude_range=(0.1, 2.0),
+        magnitude_std='inf',
+        prob=0.5),
     dict(type='RandomFlip', prob=0.5),
 ]
 two_views = dict(type='MultiView', num_views=2, transforms=[view_pipeline])

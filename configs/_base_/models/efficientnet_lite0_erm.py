@@ -8,8 +8,8 @@ model = dict(
     backbone=dict(
         type='EfficientNetLite',
         arch='l0',
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained,
-                      prefix='backbone')),
+        init_cfg=dict(
+            type='Pretrained', checkpoint=pretrained, prefix='backbone')),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='LinearClsHead',

@@ -8,8 +8,8 @@ model = dict(
         depth=50,
         out_indices=(3, ),
         style='pytorch',
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained,
-                      prefix='backbone')),
+        init_cfg=dict(
+            type='Pretrained', checkpoint=pretrained, prefix='backbone')),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='LinearClsHead',

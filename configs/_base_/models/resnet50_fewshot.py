@@ -2,7 +2,8 @@
 # `backbone.` of the UFT checkpoint, neck dropped) + GAP + a new linear
 # classifier, zero-initialised (BiT style, keeps lr 3.0 stable); the whole
 # network is trained. Point it at a checkpoint with
-#   --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/.../epoch_200.pth
+#   --cfg-options \
+#   model.backbone.init_cfg.checkpoint=work_dirs/.../epoch_200.pth
 checkpoint = 'work_dirs/uft/epoch_200.pth'
 model = dict(
     type='ImageClassifier',
@@ -10,8 +11,8 @@ model = dict(
         type='ResNet',
         depth=50,
         out_indices=(3, ),
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint,
-                      prefix='backbone')),
+        init_cfg=dict(
+            type='Pretrained', checkpoint=checkpoint, prefix='backbone')),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='LinearClsHead',

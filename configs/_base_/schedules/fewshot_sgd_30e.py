@@ -8,9 +8,7 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=30, by_epoch=True, begin=0, end=30)
 ]
 train_cfg = dict(
-    type='ReproducibleEpochBasedTrainLoop',
-    max_epochs=30,
-    val_interval=30)
+    type='ReproducibleEpochBasedTrainLoop', max_epochs=30, val_interval=30)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=32)

@@ -1,6 +1,7 @@
 # Retrieval precision@5 (test half against the training half) and K-Means
 # BCubed precision (training half) of EfficientNet-Lite0 GAP features:
-#   python tools/test.py configs/uft/eval/effnetlite0_digits_retrieval_clustering.py CKPT
+#   python tools/test.py \
+#     configs/uft/eval/effnetlite0_digits_retrieval_clustering.py CKPT
 _base_ = ['../fewshot/effnetlite0_digits_kshot.py']
 model = dict(
     backbone=dict(init_cfg=None),  # tools/test.py loads CKPT's backbone.*

@@ -9,7 +9,6 @@ _base_ = [
 ]
 model = dict(
     head=dict(
-        num_classes=10,
-        init_cfg=dict(type='Constant', layer='Linear', val=0)))
+        num_classes=10, init_cfg=dict(type='Constant', layer='Linear', val=0)))
 default_hooks = dict(
     channels_last=dict(type='ChannelsLastHook'))  # 1.7x faster on 2 CPU cores

@@ -119,16 +119,19 @@ class SourceReplaySampler(Sampler):
             blocks.append(self._perm(self.num_source, gen))
         sources = torch.cat(blocks or [torch.zeros(0, dtype=torch.long)])
         sources = sources[:need] + self.num_target
-        batches = torch.cat([targets.view(iters, world, n_t),
-                             sources.view(iters, world, n_s)], dim=2)
+        batches = torch.cat(
+            [targets.view(iters, world, n_t),
+             sources.view(iters, world, n_s)],
+            dim=2)
         if self.shuffle:  # shuffle inside each batch, same draws on all ranks
             mix = torch.rand(iters, world, self.batch_size, generator=gen)
             batches = batches.gather(2, mix.argsort(2))
         return batches[:, self.rank].reshape(-1)
 
     def __iter__(self) -> Iterator[int]:
-        indices = (self._concat_indices() if self.mode == 'concat' else
-                   self._ratio_indices())
+        indices = (
+            self._concat_indices()
+            if self.mode == 'concat' else self._ratio_indices())
         return iter(indices.tolist())
 
     def __len__(self) -> int:
@@ -139,8 +142,9 @@ class SourceReplaySampler(Sampler):
                 iters = min(iters, self.epoch_length // self.batch_size)
             return iters * self.batch_size
         total = self.num_target + self.num_source
-        local = (math.ceil(total / self.world_size) if self.round_up else
-                 len(range(self.rank, total, self.world_size)))
+        local = (
+            math.ceil(total / self.world_size) if self.round_up else len(
+                range(self.rank, total, self.world_size)))
         if self.epoch_length == 'target':
             local = min(local, math.ceil(self.num_target / self.world_size))
         elif isinstance(self.epoch_length, int):

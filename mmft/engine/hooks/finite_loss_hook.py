@@ -24,13 +24,15 @@ class FiniteLossHook(Hook):
     priority = 'ABOVE_NORMAL'
 
     def __init__(self, interval: int = 1) -> None:
-        if isinstance(interval, bool) or not isinstance(
-                interval, int) or interval < 1:
+        if isinstance(interval,
+                      bool) or not isinstance(interval, int) or interval < 1:
             raise ValueError('FiniteLossHook: default_hooks.finite_loss.'
                              f'interval must be an int >= 1, got {interval!r}')
         self.interval = interval
 
-    def after_train_iter(self, runner, batch_idx: int,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
         """Check the loss terms of this iteration."""
@@ -43,8 +45,8 @@ class FiniteLossHook(Hook):
         }
         if not terms:
             return
-        values = torch.stack([v.detach().float().reshape(()) for v in
-                              terms.values()])
+        values = torch.stack(
+            [v.detach().float().reshape(()) for v in terms.values()])
         finite = torch.isfinite(values)
         if bool(finite.all()):
             return

@@ -46,7 +46,10 @@ class MomentumEncoderHook(Hook):
         """Start the key encoder at the run's iteration."""
         self.key_encoder(runner).start(runner.iter, runner.max_iters)
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs=None) -> None:
         """One EMA step of the key encoder."""
         momentum = self.key_encoder(runner).update()

@@ -35,8 +35,12 @@ class ProgressBarHook(Hook):
             loader = getattr(runner, f'{mode}_dataloader')
             self.bar = ProgressBar(len(loader), file=sys.stdout)
 
-    def _after_iter(self, runner, batch_idx: int, data_batch=None,
-                    outputs=None, mode: str = 'train') -> None:
+    def _after_iter(self,
+                    runner,
+                    batch_idx: int,
+                    data_batch=None,
+                    outputs=None,
+                    mode: str = 'train') -> None:
         """Advance it by one batch."""
         if self.bar is not None and mode in self.modes:
             self.bar.update()

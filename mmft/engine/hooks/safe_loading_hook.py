@@ -31,8 +31,8 @@ class SafeLoadingHook(Hook):
         self.after_run(runner)
         self._scope = contextlib.ExitStack()
         self._scope.enter_context(
-            safe_checkpoint_loading(runner.cfg.get('trusted_checkpoints')
-                                    or ()))
+            safe_checkpoint_loading(
+                runner.cfg.get('trusted_checkpoints') or ()))
 
     def after_run(self, runner) -> None:
         """Restore mmengine's previous loader."""

@@ -27,8 +27,10 @@ class AutocastOptimWrapper(OptimWrapper):
             ``clip_grad``, ``accumulative_counts``).
     """
 
-    def __init__(self, dtype: Union[str, torch.dtype] = 'bfloat16',
-                 device_type: Optional[str] = None, **kwargs) -> None:
+    def __init__(self,
+                 dtype: Union[str, torch.dtype] = 'bfloat16',
+                 device_type: Optional[str] = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         if isinstance(dtype, str):
             if not isinstance(getattr(torch, dtype, None), torch.dtype):
@@ -41,8 +43,7 @@ class AutocastOptimWrapper(OptimWrapper):
     @contextmanager
     def optim_context(self, model: nn.Module):
         """OptimWrapper's context (gradient accumulation) under autocast."""
-        device_type = self.device_type or next(
-            model.parameters()).device.type
+        device_type = self.device_type or next(model.parameters()).device.type
         with super().optim_context(model), torch.autocast(
                 device_type, dtype=self.dtype):
             yield

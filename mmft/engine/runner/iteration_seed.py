@@ -21,8 +21,9 @@ def seed_iteration(seed: int, iteration: int) -> int:
     Returns:
         int: The 32-bit seed used.
     """
-    derived = int(np.random.SeedSequence(
-        [int(seed) % 2**32, int(iteration)]).generate_state(1)[0])
+    derived = int(
+        np.random.SeedSequence([int(seed) % 2**32,
+                                int(iteration)]).generate_state(1)[0])
     random.seed(derived)
     np.random.seed(derived)
     torch.manual_seed(derived)

@@ -29,10 +29,12 @@ class ReproducibleEpochBasedTrainLoop(EpochBasedTrainLoop):
         start = self._epoch * len(self.dataloader)
         skip = max(0, self._iter - start)
         if skip:
-            print_log(f'Advance dataloader {skip} steps of epoch '
-                      f'{self._epoch + 1} (with their seeds) to skip data '
-                      'that has already been trained', logger='current',
-                      level=logging.WARNING)
+            print_log(
+                f'Advance dataloader {skip} steps of epoch '
+                f'{self._epoch + 1} (with their seeds) to skip data '
+                'that has already been trained',
+                logger='current',
+                level=logging.WARNING)
         seed_iteration(self.runner.seed, start)  # the workers' base seed
         batches = iter(self.dataloader)
         for idx in range(len(self.dataloader)):

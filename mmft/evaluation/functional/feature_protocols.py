@@ -23,21 +23,24 @@ def bcubed(clusters: torch.Tensor,
     clusters = torch.unique(torch.as_tensor(clusters), return_inverse=True)[1]
     labels = torch.unique(torch.as_tensor(labels), return_inverse=True)[1]
     num_k, num_l = int(clusters.max()) + 1, int(labels.max()) + 1
-    joint = torch.bincount(clusters * num_l + labels,
-                           minlength=num_k * num_l).double().view(num_k, -1)
+    joint = torch.bincount(
+        clusters * num_l + labels,
+        minlength=num_k * num_l).double().view(num_k, -1)
     total = float(joint.sum())
-    precision = float((joint.pow(2).sum(1) / joint.sum(1).clamp_min(1)).sum()
-                      / total)
-    recall = float((joint.pow(2).sum(0) / joint.sum(0).clamp_min(1)).sum() /
-                   total)
+    precision = float(
+        (joint.pow(2).sum(1) / joint.sum(1).clamp_min(1)).sum() / total)
+    recall = float(
+        (joint.pow(2).sum(0) / joint.sum(0).clamp_min(1)).sum() / total)
     f = 2 * precision * recall / (precision + recall)
     return precision, recall, f
 
 
 @torch.no_grad()
-def retrieval_precision_at_k(query: torch.Tensor, query_labels: torch.Tensor,
+def retrieval_precision_at_k(query: torch.Tensor,
+                             query_labels: torch.Tensor,
                              database: torch.Tensor,
-                             database_labels: torch.Tensor, k: int = 5,
+                             database_labels: torch.Tensor,
+                             k: int = 5,
                              block: int = 1024,
                              exclude_self: bool = False) -> float:
     """Mean over queries of the share of same-class items among the k most
@@ -77,8 +80,10 @@ def retrieval_precision_at_k(query: torch.Tensor, query_labels: torch.Tensor,
     return hits / (query.shape[0] * k)
 
 
-def kmeans_bcubed(features: torch.Tensor, labels: torch.Tensor,
-                  num_clusters: int, seed: int = 0,
+def kmeans_bcubed(features: torch.Tensor,
+                  labels: torch.Tensor,
+                  num_clusters: int,
+                  seed: int = 0,
                   n_init: int = 10) -> Tuple[float, float, float]:
     """K-Means (k-means++, scikit-learn) on L2-normalised features, scored
     by :func:`bcubed`.
@@ -88,7 +93,11 @@ def kmeans_bcubed(features: torch.Tensor, labels: torch.Tensor,
     """
     from sklearn.cluster import KMeans
     data = F.normalize(features.float(), dim=1).cpu().numpy()
-    kmeans = KMeans(num_clusters, init='k-means++', n_init=n_init,
-                    max_iter=300, random_state=seed)
+    kmeans = KMeans(
+        num_clusters,
+        init='k-means++',
+        n_init=n_init,
+        max_iter=300,
+        random_state=seed)
     clusters = kmeans.fit_predict(data.astype(np.float32))
     return bcubed(torch.as_tensor(clusters), torch.as_tensor(labels))

@@ -27,9 +27,12 @@ class KMeansBCubed(FeatureMetric):
     """
     default_prefix = 'clustering'
 
-    def __init__(self, num_clusters: Optional[int] = None,
-                 seeds: Sequence[int] = (0, 1, 2), n_init: int = 10,
-                 collect_device: str = 'cpu', prefix: str = None) -> None:
+    def __init__(self,
+                 num_clusters: Optional[int] = None,
+                 seeds: Sequence[int] = (0, 1, 2),
+                 n_init: int = 10,
+                 collect_device: str = 'cpu',
+                 prefix: str = None) -> None:
         if num_clusters is not None and (isinstance(num_clusters, bool)
                                          or not isinstance(num_clusters, int)
                                          or num_clusters < 2):

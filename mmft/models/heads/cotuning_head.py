@@ -249,9 +249,8 @@ def find_source_prefix(state: Mapping[str, torch.Tensor],
 
     In this order: ``prefix`` when given (``model.head.source_prefix``);
     the ``source_prefix`` that the converters write into ``meta``; else the
-    one classifier of the checkpoint (:func:`classifier_candidates`): the
-    one whose shapes fit, or the one known prefix (whose shapes the caller
-    then reports).
+    one classifier of the checkpoint whose shapes fit
+    (:func:`classifier_candidates`).
 
     Args:
         state (Mapping[str, Tensor]): The checkpoint's tensors.

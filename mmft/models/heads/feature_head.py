@@ -28,8 +28,8 @@ class FeatureHead(BaseModule):
         """The last stage's feature ``[N, D]``."""
         return self.pre_logits(feats)
 
-    def loss(self, feats: Tuple[torch.Tensor],
-             data_samples: List[DataSample], **kwargs) -> dict:
+    def loss(self, feats: Tuple[torch.Tensor], data_samples: List[DataSample],
+             **kwargs) -> dict:
         """Refuse to train."""
         raise RuntimeError(
             'FeatureHead has no loss: model.head=FeatureHead is for test '

@@ -53,12 +53,12 @@ class ProjectorHead(BaseModule):
             raise TypeError('ProjectorHead: unexpected model.projector keys '
                             f'{sorted(kwargs)}')
         super().__init__(init_cfg=init_cfg)
-        for key, value in (('in_channels', in_channels),
-                           ('out_channels', out_channels),
-                           ('hidden_channels', hidden_channels or 1),
-                           ('num_classes', num_classes or 1)):
-            if isinstance(value, bool) or not isinstance(value,
-                                                         int) or value < 1:
+        for key, value in (('in_channels', in_channels), ('out_channels',
+                                                          out_channels),
+                           ('hidden_channels', hidden_channels
+                            or 1), ('num_classes', num_classes or 1)):
+            if isinstance(value,
+                          bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f'ProjectorHead: model.projector.{key} must '
                                  f'be a positive int, got {value!r}')
         if hidden_channels is None:
@@ -71,8 +71,8 @@ class ProjectorHead(BaseModule):
         self.loss_module = None
         if num_classes:
             cfg = dict(loss)
-            for key, value in (('num_classes', num_classes),
-                               ('dim', out_channels)):
+            for key, value in (('num_classes', num_classes), ('dim',
+                                                              out_channels)):
                 if cfg.setdefault(key, value) != value:
                     raise ValueError(
                         f'model.projector.loss.{key} ({cfg[key]}) must '
@@ -80,8 +80,9 @@ class ProjectorHead(BaseModule):
             self.loss_module = MODELS.build(cfg)
         self._register_load_state_dict_pre_hook(self._rename_legacy)
 
-    def forward(self, feats: Union[torch.Tensor,
-                                   Sequence[torch.Tensor]]) -> torch.Tensor:
+    def forward(
+            self, feats: Union[torch.Tensor,
+                               Sequence[torch.Tensor]]) -> torch.Tensor:
         """Normalised projection of the last feature."""
         if not isinstance(feats, torch.Tensor):
             feats = feats[-1]
@@ -107,8 +108,9 @@ class ProjectorHead(BaseModule):
         if self.loss_module is None:
             raise ValueError('ProjectorHead.loss needs a queue: set '
                              'model.projector.num_classes')
-        return dict(loss_ccl=self.loss_module(self(feats), key, labels, keys,
-                                              key_labels))
+        return dict(
+            loss_ccl=self.loss_module(
+                self(feats), key, labels, keys, key_labels))
 
     def _rename_legacy(self, state_dict: dict, prefix: str, *args) -> None:
         """The queue was the projector's own ``queue`` before mmft 0.2."""

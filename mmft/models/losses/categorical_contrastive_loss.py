@@ -34,8 +34,8 @@ class CategoricalContrastiveLoss(nn.Module):
                  loss_weight: float = 1.0,
                  enqueue_first: bool = False) -> None:
         super().__init__()
-        check_contrastive_args('model.projector.loss', queue_size,
-                               temperature, loss_weight)
+        check_contrastive_args('model.projector.loss', queue_size, temperature,
+                               loss_weight)
         self.temperature = float(temperature)
         self.loss_weight = float(loss_weight)
         self.enqueue_first = enqueue_first

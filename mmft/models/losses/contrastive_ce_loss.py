@@ -80,8 +80,12 @@ class ContrastiveCELoss(nn.Module):
         if self.enqueue_first:  # TLlib: scored against the post-batch queue
             self.queue.enqueue(keys, key_labels, gather=False)
         loss = contrastive_cross_entropy_loss(
-            self.embed(feature), None, self.queue.queue, labels,
-            self.temperature, anchor=anchor)
+            self.embed(feature),
+            None,
+            self.queue.queue,
+            labels,
+            self.temperature,
+            anchor=anchor)
         if not self.enqueue_first:
             self.queue.enqueue(keys, key_labels, gather=False)
         return self.loss_weight * loss
@@ -90,8 +94,8 @@ class ContrastiveCELoss(nn.Module):
 def check_contrastive_args(where: str, queue_size: int, temperature: float,
                            loss_weight: float) -> None:
     """Clear errors for a queue-contrastive loss's settings."""
-    if isinstance(queue_size, bool) or not isinstance(queue_size,
-                                                      int) or queue_size < 1:
+    if isinstance(queue_size,
+                  bool) or not isinstance(queue_size, int) or queue_size < 1:
         raise ValueError(f'{where}.queue_size must be an int >= 1, got '
                          f'{queue_size!r}')
     if not temperature > 0:

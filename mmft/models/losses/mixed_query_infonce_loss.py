@@ -23,7 +23,8 @@ class MixedQueryInfoNCELoss(nn.Module):
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
 
-    def __init__(self, temperature: float = 0.2,
+    def __init__(self,
+                 temperature: float = 0.2,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         if not temperature > 0:

@@ -14,7 +14,6 @@ __all__ = [
     'contrastive_cross_entropy_loss', 'multi_positive_loss',
     'accumulate_source_probs', 'direct_relationship', 'reverse_relationship',
     'check_relationship', 'cosine_key_momentum', 'momentum_update',
-    'MomentumEncoder', 'frozen_copy',
-    'QueueLogSumExp', 'mixed_query_loss', 'queue_infonce', 'QueryMixer',
-    'gather_batch', 'interleave_ranks'
+    'MomentumEncoder', 'frozen_copy', 'QueueLogSumExp', 'mixed_query_loss',
+    'queue_infonce', 'QueryMixer', 'gather_batch', 'interleave_ranks'
 ]

@@ -42,7 +42,9 @@ class PerClassQueue(nn.Module):
         self.register_buffer('ptr', torch.zeros(num_classes, dtype=torch.long))
 
     @torch.no_grad()
-    def enqueue(self, keys: torch.Tensor, labels: torch.Tensor,
+    def enqueue(self,
+                keys: torch.Tensor,
+                labels: torch.Tensor,
                 gather: bool = True) -> None:
         """Write a batch of keys into the queues of their classes.
 
@@ -66,11 +68,13 @@ class PerClassQueue(nn.Module):
         flat = labels * size + (self.ptr[labels] + rank) % size
         # Last write wins: every write to a slot carries the winner's key, so
         # duplicate indices are harmless and no shape depends on the data.
-        winner = torch.full((num * size, ), -1, dtype=torch.long,
+        winner = torch.full((num * size, ),
+                            -1,
+                            dtype=torch.long,
                             device=labels.device)
-        winner.scatter_reduce_(0, flat, torch.arange(n, device=labels.device),
-                               reduce='amax')
-        self.queue.view(num * size, -1)[flat] = keys[winner[flat]].to(
-            self.queue.dtype)
+        winner.scatter_reduce_(
+            0, flat, torch.arange(n, device=labels.device), reduce='amax')
+        self.queue.view(num * size,
+                        -1)[flat] = keys[winner[flat]].to(self.queue.dtype)
         counts = torch.bincount(labels, minlength=num)
         self.ptr.copy_((self.ptr + counts) % size)

@@ -84,8 +84,10 @@ def multi_positive_loss(first: torch.Tensor, anchor: torch.Tensor,
                                queue.shape[1], temperature)
 
 
-def categorical_contrastive_loss(query: torch.Tensor, key: torch.Tensor,
-                                 queue: torch.Tensor, labels: torch.Tensor,
+def categorical_contrastive_loss(query: torch.Tensor,
+                                 key: torch.Tensor,
+                                 queue: torch.Tensor,
+                                 labels: torch.Tensor,
                                  temperature: float = 0.07) -> torch.Tensor:
     """CCL of the projector head: query against its key and the queue.
 

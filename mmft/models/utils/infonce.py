@@ -33,10 +33,11 @@ class QueueLogSumExp(torch.autograd.Function):
         return grad, None, None
 
 
-def queue_infonce(query: torch.Tensor, positive: torch.Tensor,
-                  queue: torch.Tensor, temperature: float = 0.2,
-                  negative_lse: Optional[torch.Tensor] = None
-                  ) -> torch.Tensor:
+def queue_infonce(query: torch.Tensor,
+                  positive: torch.Tensor,
+                  queue: torch.Tensor,
+                  temperature: float = 0.2,
+                  negative_lse: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Per-sample ``-log(e^{q.k+/T} / (e^{q.k+/T} + sum_j e^{q.n_j/T}))``.
 
     Args:
@@ -56,8 +57,11 @@ def queue_infonce(query: torch.Tensor, positive: torch.Tensor,
     return torch.logaddexp(pos, negative_lse) - pos
 
 
-def mixed_query_loss(mixed: torch.Tensor, key_a: torch.Tensor,
-                     key_b: torch.Tensor, lam: float, queue: torch.Tensor,
+def mixed_query_loss(mixed: torch.Tensor,
+                     key_a: torch.Tensor,
+                     key_b: torch.Tensor,
+                     lam: float,
+                     queue: torch.Tensor,
                      temperature: float = 0.2) -> torch.Tensor:
     """UFT's Eq. 6, batch mean: ``lam l(z_m, k_a) + (1-lam) l(z_m, k_b)``,
     negatives from the queue only (the partner key is not a negative).

@@ -6,8 +6,7 @@ import torch
 from mmengine.logging import MMLogger
 
 
-def reject_moved_args(where: str, kwargs: dict, moved: Dict[str,
-                                                            str]) -> None:
+def reject_moved_args(where: str, kwargs: dict, moved: Dict[str, str]) -> None:
     """Raise for a config key that has moved, naming where it went.
 
     Args:
@@ -22,8 +21,8 @@ def reject_moved_args(where: str, kwargs: dict, moved: Dict[str,
                             'since mmft 0.2); set it there')
 
 
-def rename_legacy_keys(state_dict: dict, prefix: str,
-                       renames: Dict[str, str], where: str) -> bool:
+def rename_legacy_keys(state_dict: dict, prefix: str, renames: Dict[str, str],
+                       where: str) -> bool:
     """Rename, in place, the keys of a checkpoint written before a module's
     state moved into a submodule, and say so once.
 

@@ -130,7 +130,8 @@ class MomentumEncoder(nn.Module):
         for _, query, key in self.pairs():
             key.load_state_dict(query.state_dict())
 
-    def start(self, iteration: int = 0,
+    def start(self,
+              iteration: int = 0,
               total_steps: Optional[int] = None) -> None:
         """Start (or continue) updating: the one call before training.
 
