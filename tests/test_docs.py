@@ -87,16 +87,20 @@ def test_train_and_test_commands_build_and_never_collide():
 
 @pytest.mark.parametrize('argv',
                          [a for _, a in COMMANDS if a[1] == 'tools/sweep.py'])
-def test_sweep_commands_dry_run_into_distinct_dirs(argv):
+def test_sweep_commands_dry_run_into_distinct_dirs(argv, tmp_path):
+    args = list(argv[2:])  # a fresh work root: no run is done or skipped
+    root = args.index('--work-root') + 1
+    args[root] = str(tmp_path / args[root])
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        run_in_process('sweep.py', *argv[2:], '--dry-run')
+        run_in_process('sweep.py', *args, '--dry-run')
     trains = [
         line for line in out.getvalue().splitlines()
         if 'tools/dist_train.sh' in line or 'tools/train.py' in line
     ]
     configs = [a for a in argv if a.endswith('.py') and 'configs/' in a]
-    ratios = argv[argv.index('--ratios') + 1:argv.index('--seeds')]
+    ratios = argv[argv.index('--ratios') + 1:argv.index('--seeds')] \
+        if '--ratios' in argv else [None]  # the configs' own fraction
     seeds = argv[argv.index('--seeds') + 1:argv.index('--work-root')]
     assert len(trains) == len(configs) * len(ratios) * len(seeds)
     dirs = {re.search(r'--work-dir (\S+)', t).group(1) for t in trains}

@@ -1,8 +1,9 @@
 """SIGKILL mid-run, then --resume: at most the iterations since the last
 checkpoint are lost, and the resumed run reproduces the uninterrupted run's
 losses and final weights (CPU, fixed seed): Bi-tuning (the most state:
-queues, key encoder; random views from two loader workers) and UFT resumed
-from a checkpoint inside an epoch. Co-tuning's resume (its relationship is
+queues, key encoder; random views from two loader workers; then
+tools/test.py on the resumed run's checkpoint) and UFT resumed from a
+checkpoint inside an epoch. Co-tuning's resume (its relationship is
 restored, not recomputed) is in test_train_test_tools.py, UFT's from an
 epoch's end in test_uft_tools.py."""
 import glob
@@ -15,8 +16,8 @@ import subprocess
 import pytest
 import torch
 
-from tests.helpers import (ROOT, load, make_uft_assets, python, run_tool,
-                           tool_options)
+from tests.helpers import (ROOT, last_val_metric, load, make_uft_assets,
+                           python, run_tool, tool_options)
 
 pytestmark = pytest.mark.slow
 
@@ -136,3 +137,21 @@ def test_sigkill_then_resume_reproduces_the_run(tmp_path, assets, method):
     assert a.keys() == b.keys()
     for key in a:
         assert torch.equal(a[key], b[key]), key
+    if method.startswith('bituning'):  # and tools/test.py tests it
+        metrics = str(tmp_path / 'metrics.json')
+        run_tool(
+            python(),
+            'tools/test.py',
+            str(cfg),
+            osp.join(killed, final),
+            '--work-dir',
+            str(tmp_path / 'test'),
+            '--out',
+            metrics,
+            '--out-item',
+            'metrics',
+            *opts,
+            env=env)
+        with open(metrics) as f:  # what the resumed run validated last
+            assert json.load(f)['accuracy/top1'] == pytest.approx(
+                last_val_metric(killed, 'accuracy/top1'))

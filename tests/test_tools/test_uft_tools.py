@@ -23,18 +23,19 @@ def test_uft_train_resume_then_evaluate(tmp_path):
     ]
     work = str(tmp_path / 'uft')
     out = run_tool(python(), 'tools/train.py', 'tests/configs/tiny_uft.py',
-                   '--work-dir', work, *options)
+                   '--work-dir', work, *options, 'train_cfg.max_epochs=1')
     assert 'loss_mix' in out and 'lam' in out
-    first = load(osp.join(work, 'epoch_2.pth'))['state_dict']
+    first = load(osp.join(work, 'epoch_1.pth'))['state_dict']
     # (21 target + 20 source) // 4 = 10 iterations an epoch, 4 keys each
-    assert int(first['queue_ptr']) == (2 * 10 * 4) % 64
+    assert int(first['queue_ptr']) == (1 * 10 * 4) % 64
     assert 'key_encoder.backbone.conv1.weight' in first
     out = run_tool(python(), 'tools/train.py', 'tests/configs/tiny_uft.py',
                    '--work-dir', work, '--resume', *options,
-                   'train_cfg.max_epochs=3')
-    assert 'resumed at iteration 20' in out
-    last = load(osp.join(work, 'epoch_3.pth'))['state_dict']
-    assert int(last['queue_ptr']) == (3 * 10 * 4) % 64
+                   'train_cfg.max_epochs=2')
+    assert 'resumed at iteration 10' in out
+    last = load(osp.join(work, 'epoch_2.pth'))['state_dict']
+    assert int(last['queue_ptr']) == (2 * 10 * 4) % 64
+    assert int(last['key_encoder.steps']) == 20
     assert not torch.equal(last['key_encoder.backbone.conv1.weight'],
                            first['key_encoder.backbone.conv1.weight'])
 
@@ -45,7 +46,7 @@ def test_uft_train_resume_then_evaluate(tmp_path):
         f"'{root}'), query=dict(data_root='{root}')))\n")
     table = str(tmp_path / 'table.json')
     out = run_tool(python(), 'tools/analysis/uft_evaluate.py',
-                   osp.join(work, 'epoch_3.pth'), '--features', str(features),
+                   osp.join(work, 'epoch_2.pth'), '--features', str(features),
                    '--fewshot', 'tests/configs/tiny_fewshot.py',
                    '--shots', '2', '--trials', '1', '--work-dir',
                    str(tmp_path / 'eval'), '--out', table, '--cfg-options',
@@ -74,7 +75,7 @@ def test_uft_train_resume_then_evaluate(tmp_path):
     figure = str(tmp_path / 'tsne.png')
     run_tool(python(), 'tools/analysis/tsne_features.py',
              'tests/configs/tiny_fewshot.py', source,
-             osp.join(work, 'epoch_3.pth'), '--names', 'before', 'after',
+             osp.join(work, 'epoch_2.pth'), '--names', 'before', 'after',
              '--out', figure, '--cfg-options', f'data_root={root}',
              f'test_dataloader.dataset.data_root={root}')
     assert osp.getsize(figure) > 10000

@@ -1,5 +1,6 @@
 """Drive a model's momentum key encoder through a training run."""
 from mmengine.hooks import Hook
+from mmengine.logging import MMLogger
 from mmpretrain.utils import get_ori_model
 
 from mmft.models.utils import MomentumEncoder
@@ -45,6 +46,10 @@ class MomentumEncoderHook(Hook):
     def before_train(self, runner) -> None:
         """Start the key encoder at the run's iteration."""
         self.key_encoder(runner).start(runner.iter, runner.max_iters)
+        if runner.iter > 0:
+            MMLogger.get_current_instance().info(
+                f'MomentumEncoderHook: resumed at iteration {runner.iter}; '
+                'the key encoder continues from the checkpoint')
 
     def after_train_iter(self,
                          runner,
