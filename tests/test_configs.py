@@ -59,7 +59,7 @@ def test_every_method_has_configs():
         assert required in names
 
 
-#: Models built in this session, by their config without the class counts.
+#: The model built last, by its config without the class counts.
 BUILT = {}
 
 
@@ -85,6 +85,7 @@ def build(model_cfg):
     algorithm are the same objects' configs)."""
     key = signature(model_cfg)
     if key not in BUILT:
+        BUILT.clear()  # leaves of one model are neighbours: keep one model
         BUILT[key] = MODELS.build(model_cfg)
         return BUILT[key]
     model = copy.copy(BUILT[key])
