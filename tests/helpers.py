@@ -1,14 +1,17 @@
 """Small data, models and configs that the tests make for themselves."""
+import atexit
 import os
 import os.path as osp
 import socket
 import subprocess
 import sys
-from typing import Sequence
+from typing import Sequence, Tuple
 
 import cv2
 import numpy as np
 import torch
+
+from tests.tool_server import ToolServer
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 NUM_CLASSES = 3
@@ -89,9 +92,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_tool(*args: str, env: dict = None, timeout: int = 600) -> str:
-    """Run a command from the repository root; return its output."""
+TOOLS = ToolServer()
+atexit.register(TOOLS.close)
+
+
+def start_tool(*args: str,
+               env: dict = None,
+               timeout: int = 600) -> Tuple[int, str]:
+    """Run a command from the repository root: ``(returncode, output)``.
+    ``python SCRIPT.py ...`` runs in a fork of a warm interpreter
+    (``tests/tool_server.py``), anything else as a subprocess."""
     full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
+    if TOOLS.serves(args, full_env):
+        return TOOLS.run(args, full_env, ROOT, timeout)
     proc = subprocess.run(
         list(args),
         cwd=ROOT,
@@ -100,9 +113,16 @@ def run_tool(*args: str, env: dict = None, timeout: int = 600) -> str:
         stderr=subprocess.STDOUT,
         text=True,
         timeout=timeout)
-    if proc.returncode != 0:
-        raise AssertionError(f'{args} failed:\n{proc.stdout[-6000:]}')
-    return proc.stdout
+    return proc.returncode, proc.stdout
+
+
+def run_tool(*args: str, env: dict = None, timeout: int = 600) -> str:
+    """Run a command from the repository root; return its output, or fail
+    with its end if it fails."""
+    code, out = start_tool(*args, env=env, timeout=timeout)
+    if code != 0:
+        raise AssertionError(f'{args} failed:\n{out[-6000:]}')
+    return out
 
 
 def python() -> str:
@@ -112,6 +132,12 @@ def python() -> str:
 def tool_options(assets: tuple, source_head: bool = True, **extra) -> list:
     """``--cfg-options`` that point a tiny test config at generated assets
     (``(data_root, source_checkpoint)``)."""
+    opts = cfg_options(assets, source_head, **extra)
+    return ['--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]
+
+
+def cfg_options(assets: tuple, source_head: bool = True, **extra) -> dict:
+    """:func:`tool_options` as a dict, for ``Config.merge_from_dict``."""
     root, source = assets
     opts = {
         'model.backbone.init_cfg.checkpoint': source,
@@ -122,7 +148,77 @@ def tool_options(assets: tuple, source_head: bool = True, **extra) -> list:
     if source_head:
         opts['model.head.source_checkpoint'] = source
     opts.update(extra)
-    return ['--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]
+    return opts
+
+
+def train_rank(cfg, rank: int, port: int) -> None:
+    """One rank of a two-process run, started as ``tools/train.py
+    --launcher pytorch`` starts it on a CPU (in a forked child)."""
+    from mmengine.runner import Runner
+
+    from mmft.utils.launch import distributed_session
+    os.environ.update(
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(port),
+        RANK=str(rank),
+        LOCAL_RANK=str(rank),
+        WORLD_SIZE='2')
+    torch.set_num_threads(1)
+    cfg.launcher = 'pytorch'
+    with distributed_session(cfg):
+        Runner.from_cfg(cfg).train()
+
+
+def train_two_ranks(cfg) -> None:
+    """Train ``cfg`` on two gloo ranks forked from this process (no
+    interpreter start: seconds, where ``tools/dist_train.sh`` takes three
+    interpreters' imports)."""
+    import multiprocessing
+    context = multiprocessing.get_context('fork')
+    port = free_port()
+    ranks = [
+        context.Process(target=train_rank, args=(cfg.copy(), r, port))
+        for r in (0, 1)
+    ]
+    for process in ranks:
+        process.start()
+    for process in ranks:
+        process.join(timeout=300)
+    assert [p.exitcode for p in ranks] == [0, 0]
+
+
+# Holds WORK_DIR's lock and sleeps; with a worker, forks a child after
+# taking it, as a data loader forks its workers. mmft/utils/work_dir.py is
+# loaded by its path: no torch import, so the holder starts at once.
+HOLD_LOCK = f"""
+import importlib.util, os, sys, time
+spec = importlib.util.spec_from_file_location(
+    'work_dir', {osp.join(ROOT, 'mmft', 'utils', 'work_dir.py')!r})
+work_dir = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(work_dir)
+lock = work_dir.WorkDirLock(sys.argv[1])
+worker = os.fork() if sys.argv[2] == 'worker' else 0
+if sys.argv[2] == 'worker' and worker == 0:
+    time.sleep(60)
+    os._exit(0)
+print('held', worker, flush=True)
+time.sleep(60)
+"""
+
+
+def hold_lock(work_dir: str, with_worker: bool = False) -> subprocess.Popen:
+    """A process that holds ``work_dir``'s lock (its worker's PID, or 0, in
+    ``.worker``); kill it when done."""
+    proc = subprocess.Popen([
+        sys.executable, '-c', HOLD_LOCK, work_dir,
+        'worker' if with_worker else 'alone'
+    ],
+                            stdout=subprocess.PIPE,
+                            text=True)
+    held = proc.stdout.readline().split()
+    assert held[0] == 'held', held
+    proc.worker = int(held[1])
+    return proc
 
 
 def load(path: str) -> dict:

@@ -12,12 +12,16 @@ class WorkDirBusyError(RuntimeError):
 
 
 class WorkDirLock:
-    """An exclusive ``flock`` on ``WORK_DIR/.mmft.lock``, held for the life
-    of the process (or until :meth:`release`).
+    """An exclusive POSIX record lock (``lockf``) on ``WORK_DIR/.mmft.lock``,
+    held for the life of the process (or until :meth:`release`).
 
     The kernel drops the lock when its process ends, however it ends, so the
-    lock of a killed run never blocks the next one. The file records the
-    holder's PID for the message a second run gets.
+    lock of a killed run never blocks the next one. A record lock belongs to
+    the process, not to the open file: data-loader workers forked from the
+    run inherit the file but not the lock, so a killed run's orphaned
+    workers (alive for up to 5 s more) do not hold its work dir either, as
+    ``flock`` would. The file records the holder's PID for the message a
+    second run gets.
 
     Args:
         work_dir (str): The run's work dir (created if missing).
@@ -33,8 +37,8 @@ class WorkDirLock:
         self._file: Optional[IO] = os.fdopen(
             os.open(self.path, flags, 0o644), 'r+')
         try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             holder = self._file.read().strip() or 'unknown'
             self._file.close()
             self._file = None

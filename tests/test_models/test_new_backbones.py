@@ -162,21 +162,6 @@ def method_cfg(method: str, arch: str, data: dict, work_dir: str) -> Config:
     return cfg
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread_and_plain_config_text():
-    """Tiny models run fastest on one thread (two threads on a busy 2-core
-    machine wait on each other); and the Runner formats its config with
-    yapf at the start and in every checkpoint, most of a tiny run's time:
-    the plain text is as good here."""
-    import mmengine.config.config as config_module
-    threads, format_code = torch.get_num_threads(), config_module.FormatCode
-    torch.set_num_threads(1)
-    config_module.FormatCode = lambda text, **kwargs: (text, False)
-    yield
-    torch.set_num_threads(threads)
-    config_module.FormatCode = format_code
-
-
 def subset(cfg: Config, pipeline: list):
     """The training subset of ``cfg`` with ``pipeline``."""
     dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)

@@ -13,8 +13,6 @@ ranks end with the single process's weights, key encoder, queues and
 relationship (which each rank estimates from its half of the data, summed
 across ranks).
 """
-import multiprocessing
-import os
 import os.path as osp
 
 import pytest
@@ -22,10 +20,8 @@ import torch
 from mmengine.runner import Runner
 
 import tests.dist_hook  # noqa: F401  (DumpRankStateHook)
-from mmft.utils.launch import distributed_session
-from tests.helpers import free_port, load
-from tests.test_models.test_new_backbones import (  # noqa: F401 (fixture)
-    make_data, method_cfg, one_thread_and_plain_config_text)
+from tests.helpers import load, train_two_ranks
+from tests.test_models.test_new_backbones import make_data, method_cfg
 
 
 @pytest.fixture(scope='module')
@@ -41,36 +37,11 @@ def vit_cfg(data: dict, work_dir: str, batch: int):
     return cfg
 
 
-def train_rank(cfg, rank: int, port: int) -> None:
-    """One rank of a two-process run (in a forked child)."""
-    os.environ.update(
-        MASTER_ADDR='127.0.0.1',
-        MASTER_PORT=str(port),
-        RANK=str(rank),
-        LOCAL_RANK=str(rank),
-        WORLD_SIZE='2')
-    torch.set_num_threads(1)
-    cfg.launcher = 'pytorch'
-    with distributed_session(cfg):
-        Runner.from_cfg(cfg).train()
-
-
 @pytest.mark.slow
 def test_two_vit_ranks_train_the_single_process_run(data, tmp_path):
     single, dist = str(tmp_path / 'single'), str(tmp_path / 'dist')
     Runner.from_cfg(vit_cfg(data, single, 8)).train()
-    context = multiprocessing.get_context('fork')
-    port = free_port()
-    ranks = [
-        context.Process(
-            target=train_rank, args=(vit_cfg(data, dist, 4), r, port))
-        for r in (0, 1)
-    ]
-    for process in ranks:
-        process.start()
-    for process in ranks:
-        process.join(timeout=120)
-    assert [p.exitcode for p in ranks] == [0, 0]
+    train_two_ranks(vit_cfg(data, dist, 4))
     one = load(osp.join(single, 'rank0.pth'))
     two = [load(osp.join(dist, f'rank{r}.pth')) for r in (0, 1)]
     assert one['world_size'] == 1 and two[0]['world_size'] == 2

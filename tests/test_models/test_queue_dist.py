@@ -31,7 +31,12 @@ def worker(rank, port, out_dir):
 
 
 def test_two_ranks_enqueue_the_gathered_batch(tmp_path):
-    mp.spawn(worker, args=(free_port(), str(tmp_path)), nprocs=2)
+    # forked, not spawned: no interpreter start for each rank
+    mp.start_processes(
+        worker,
+        args=(free_port(), str(tmp_path)),
+        nprocs=2,
+        start_method='fork')
     states = [torch.load(tmp_path / f'{r}.pth') for r in (0, 1)]
     torch.testing.assert_close(states[0]['queue'], states[1]['queue'])
     assert states[0]['ptr'].tolist() == states[1]['ptr'].tolist()

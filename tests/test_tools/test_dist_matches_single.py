@@ -12,14 +12,23 @@ relationship and queues are the same afterwards (keys are gathered in the
 global sample order, so a queue's wrap-around and overflow keep the same
 keys). UFT's mixed queries pair images inside each rank's batch, so UFT is
 compared without mixing.
+
+Bi-tuning, which has the most state, runs through the tools:
+``tools/train.py`` against ``tools/dist_train.sh`` (torchrun, two
+interpreters). Co-tuning and UFT build the same config into a Runner in this
+process and in two ranks forked from it, started as ``tools/train.py
+--launcher pytorch`` starts them on a CPU (``train_two_ranks``): the same
+run without three interpreter starts.
 """
 import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
 
-from tests.helpers import (ROOT, free_port, load, make_uft_assets, python,
-                           run_tool, tool_options)
+from tests.helpers import (ROOT, cfg_options, free_port, load, make_uft_assets,
+                           python, run_tool, train_two_ranks)
 
 pytestmark = pytest.mark.slow
 
@@ -60,17 +69,68 @@ def assets(tmp_path_factory):
     return make_uft_assets(str(tmp_path_factory.mktemp('assets')))
 
 
-def options(method: str, assets: tuple, batch: int) -> list:
+def options(method: str, assets: tuple, batch: int) -> dict:
     if method == 'uft':
         root, source = assets
-        return [
-            '--cfg-options', f'model.init_cfg.checkpoint={source}',
-            f'train_dataloader.dataset.datasets.0.data_root={root}',
-            f'train_dataloader.dataset.datasets.1.data_root={root}',
-            f'train_dataloader.batch_size={batch}'
+        return {
+            'model.init_cfg.checkpoint': source,
+            'train_dataloader.dataset.datasets.0.data_root': root,
+            'train_dataloader.dataset.datasets.1.data_root': root,
+            'train_dataloader.batch_size': batch
+        }
+    return cfg_options(assets, method == 'cotuning',
+                       **{'train_dataloader.batch_size': batch})
+
+
+def with_tools(cfg: str, method: str, assets: tuple, single: str,
+               dist: str) -> None:
+    """``tools/train.py`` with a batch of 8, ``tools/dist_train.sh`` with 2
+    ranks of 4."""
+
+    def args(batch):
+        return ['--cfg-options'] + [
+            f'{k}={v}' for k, v in options(method, assets, batch).items()
         ]
-    return tool_options(assets, method == 'cotuning',
-                        **{'train_dataloader.batch_size': batch})
+
+    env = dict(PYTHONPATH=ROOT)  # tests.dist_hook
+    run_tool(
+        python(),
+        'tools/train.py',
+        cfg,
+        '--work-dir',
+        single,
+        '--no-validate',
+        *args(8),
+        env=env)
+    run_tool(
+        'bash',
+        'tools/dist_train.sh',
+        cfg,
+        '2',
+        '--work-dir',
+        dist,
+        '--no-validate',
+        *args(4),
+        env=dict(env, PORT=str(free_port())))
+
+
+def in_process(cfg: str, method: str, assets: tuple, single: str,
+               dist: str) -> None:
+    """The same two runs: a Runner here, and two forked ranks."""
+
+    def build(work_dir, batch):
+        config = Config.fromfile(cfg)
+        config.merge_from_dict(options(method, assets, batch))
+        config.work_dir = work_dir
+        config.experiment_name = osp.basename(work_dir)
+        config.val_cfg = config.val_dataloader = config.val_evaluator = None
+        return config
+
+    Runner.from_cfg(build(single, 8)).train()
+    train_two_ranks(build(dist, 4))
+
+
+LAUNCH = {'bituning': with_tools, 'cotuning': in_process, 'uft': in_process}
 
 
 @pytest.mark.parametrize('method', sorted(CONFIGS))
@@ -79,27 +139,8 @@ def test_two_ranks_train_the_single_process_run(tmp_path, assets, method):
     cfg.write_text(
         f"_base_ = ['{osp.join(ROOT, 'tests', 'configs', CONFIGS[method])}']"
         '\n' + HEADER + DETERMINISTIC[method])
-    env = dict(PYTHONPATH=ROOT)  # tests.dist_hook
     single, dist = str(tmp_path / 'single'), str(tmp_path / 'dist')
-    run_tool(
-        python(),
-        'tools/train.py',
-        str(cfg),
-        '--work-dir',
-        single,
-        '--no-validate',
-        *options(method, assets, 8),
-        env=env)
-    run_tool(
-        'bash',
-        'tools/dist_train.sh',
-        str(cfg),
-        '2',
-        '--work-dir',
-        dist,
-        '--no-validate',
-        *options(method, assets, 4),
-        env=dict(env, PORT=str(free_port())))
+    LAUNCH[method](str(cfg), method, assets, single, dist)
     one = load(osp.join(single, 'rank0.pth'))
     ranks = [load(osp.join(dist, f'rank{r}.pth')) for r in (0, 1)]
     assert one['world_size'] == 1 and ranks[0]['world_size'] == 2

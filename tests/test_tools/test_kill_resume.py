@@ -8,16 +8,14 @@ restored, not recomputed) is in test_train_test_tools.py, UFT's from an
 epoch's end in test_uft_tools.py."""
 import glob
 import json
-import os
 import os.path as osp
 import signal
-import subprocess
 
 import pytest
 import torch
 
 from tests.helpers import (ROOT, last_val_metric, load, make_uft_assets,
-                           python, run_tool, tool_options)
+                           python, run_tool, start_tool, tool_options)
 
 pytestmark = pytest.mark.slow
 
@@ -103,19 +101,17 @@ def test_sigkill_then_resume_reproduces_the_run(tmp_path, assets, method):
         env=env)
 
     killed = str(tmp_path / 'killed')
-    proc = subprocess.run([
-        python(), 'tools/train.py',
-        str(cfg), '--work-dir', killed, *opts,
+    code, out = start_tool(
+        python(),
+        'tools/train.py',
+        str(cfg),
+        '--work-dir',
+        killed,
+        *opts,
         'default_hooks.kill.type=KillAtIterHook',
-        f'default_hooks.kill.at={kill_at}'
-    ],
-                          cwd=ROOT,
-                          env=dict(os.environ, **env),
-                          stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT,
-                          text=True,
-                          timeout=600)
-    assert proc.returncode == -signal.SIGKILL, proc.stdout[-3000:]
+        f'default_hooks.kill.at={kill_at}',
+        env=env)
+    assert code == -signal.SIGKILL, out[-3000:]
     with open(osp.join(killed, 'last_checkpoint')) as f:
         assert osp.basename(f.read().strip()) == resume_from
     out = run_tool(

@@ -2,14 +2,12 @@
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 
 from mmft.utils import UnsafeCheckpointError
 from mmft.utils.work_dir import WorkDirBusyError
-from tests.helpers import ROOT, load, payload_checkpoint
+from tests.helpers import ROOT, hold_lock, load, payload_checkpoint
 from tests.helpers import run_in_process as run
 from tests.helpers import tool_options
 
@@ -59,18 +57,8 @@ def test_bare_resume_skips_a_payload_named_by_last_checkpoint(
 
 def test_second_run_on_a_work_dir_is_refused(assets, tmp_path):
     work = str(tmp_path / 'w')
-    holder = subprocess.Popen([
-        sys.executable, '-c', 'import sys, time\n'
-        'from mmft.utils.work_dir import WorkDirLock\n'
-        'lock = WorkDirLock(sys.argv[1])\n'
-        "print('held', flush=True)\n"
-        'time.sleep(60)\n', work
-    ],
-                              cwd=ROOT,
-                              stdout=subprocess.PIPE,
-                              text=True)
+    holder = hold_lock(work)
     try:
-        assert holder.stdout.readline().strip() == 'held'
         with pytest.raises(WorkDirBusyError, match=f'PID {holder.pid}'):
             run('train.py', CONFIG, '--work-dir', work, *tool_options(assets))
         assert sorted(os.listdir(work)) == ['.mmft.lock']  # nothing written

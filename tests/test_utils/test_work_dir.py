@@ -1,29 +1,12 @@
 """One run per work dir; no writes through links planted in it."""
 import os
 import signal
-import subprocess
-import sys
 
 import pytest
 
 from mmft.utils.work_dir import (WorkDirBusyError, WorkDirLock,
                                  check_no_symlinks)
-from tests.helpers import ROOT
-
-HOLD = ('import sys, time\n'
-        'from mmft.utils.work_dir import WorkDirLock\n'
-        'lock = WorkDirLock(sys.argv[1])\n'
-        "print('held', flush=True)\n"
-        'time.sleep(60)\n')
-
-
-def hold_lock(work_dir):
-    proc = subprocess.Popen([sys.executable, '-c', HOLD, work_dir],
-                            cwd=ROOT,
-                            stdout=subprocess.PIPE,
-                            text=True)
-    assert proc.stdout.readline().strip() == 'held'
-    return proc
+from tests.helpers import hold_lock
 
 
 @pytest.mark.slow
@@ -47,6 +30,20 @@ def test_lock_of_a_killed_run_does_not_block(tmp_path):
     lock = WorkDirLock(str(tmp_path))  # the kernel dropped the old lock
     assert open(lock.path).read().strip() == str(os.getpid())
     lock.release()
+
+
+@pytest.mark.slow
+def test_workers_of_a_killed_run_do_not_hold_its_lock(tmp_path):
+    proc = hold_lock(str(tmp_path), with_worker=True)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    try:
+        os.kill(proc.worker, 0)  # the orphaned worker lives on
+        lock = WorkDirLock(str(tmp_path))
+        assert open(lock.path).read().strip() == str(os.getpid())
+        lock.release()
+    finally:
+        os.kill(proc.worker, signal.SIGKILL)
 
 
 def test_release_lets_the_next_run_in(tmp_path):
