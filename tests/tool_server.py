@@ -14,7 +14,8 @@ OpenMP thread). A child killed by a signal is reported as such.
 
 Protocol, one JSON object a line: a request ``{"argv", "env", "cwd",
 "output"}`` on stdin; the replies ``{"pid"}`` when the child starts and
-``{"status"}`` (``subprocess``'s returncode convention) when it ends.
+``{"status"}`` (``subprocess``'s returncode convention) when it ends, after
+one ``{"ready"}`` when the imports are done.
 ``ToolServer`` is the client (``tests/helpers.py::start_tool`` uses it);
 anything else (``-c``, ``-m``, shell scripts, an environment that changes
 how an interpreter starts) runs as a plain subprocess.
@@ -117,8 +118,10 @@ class ToolServer:
                 stdout=subprocess.PIPE,
                 env=self.env,
                 text=True)
+            self.reply(600)  # ready: its imports done, outside the timeout
         fd, output = tempfile.mkstemp(suffix='.log')
         os.close(fd)
+        in_step = False  # whether the server's replies are all read
         try:
             self.proc.stdin.write(
                 json.dumps(
@@ -130,11 +133,16 @@ class ToolServer:
                 code = self.reply(timeout)['status']
             except subprocess.TimeoutExpired:
                 os.kill(pid, signal.SIGKILL)
-                self.reply(timeout)
+                self.reply(timeout)  # its status
+                in_step = True
                 raise
+            in_step = True
             with open(output, errors='replace') as f:
                 return code, f.read()
         finally:
+            if not in_step:  # the next run starts a new server
+                self.proc.kill()
+                self.proc.wait()
             os.remove(output)
 
     def reply(self, timeout: float) -> dict:
@@ -163,6 +171,8 @@ def main() -> None:
     for name in PRELOAD:
         importlib.import_module(name)
     requests, replies = sys.stdin, sys.stdout
+    replies.write(json.dumps(dict(ready=True)) + '\n')
+    replies.flush()
     for line in requests:
         request = json.loads(line)
         pid = os.fork()
