@@ -20,8 +20,9 @@ class WorkDirLock:
     the process, not to the open file: data-loader workers forked from the
     run inherit the file but not the lock, so a killed run's orphaned
     workers (alive for up to 5 s more) do not hold its work dir either, as
-    ``flock`` would. The file records the holder's PID for the message a
-    second run gets.
+    ``flock`` would. (The flip side: two locks of one work dir inside one
+    process do not exclude each other; one run is one process.) The file
+    records the holder's PID for the message a second run gets.
 
     Args:
         work_dir (str): The run's work dir (created if missing).
@@ -38,7 +39,7 @@ class WorkDirLock:
             os.open(self.path, flags, 0o644), 'r+')
         try:
             fcntl.lockf(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except (BlockingIOError, PermissionError):  # EAGAIN or EACCES
             holder = self._file.read().strip() or 'unknown'
             self._file.close()
             self._file = None
