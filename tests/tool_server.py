@@ -8,9 +8,9 @@ the child becomes the tool: working directory, environment, ``sys.argv``,
 ``sys.path[0]`` (the script's folder, then ``PYTHONPATH``), stdin from
 ``/dev/null``, stdout and stderr to the request's file, then the script as
 ``__main__`` and the interpreter's normal exit (threads joined, ``atexit``
-handlers, streams flushed). The parent imported modules and nothing else:
-no Runner, registry scope, logger or RNG use, and no thread pool (one
-OpenMP thread). A child killed by a signal is reported as such.
+handlers, streams flushed). The parent only imports modules: no Runner,
+registry scope, logger or RNG use, and no tensor operation, so no thread
+pool to break in a fork. A child killed by a signal is reported as such.
 
 Protocol, one JSON object a line: a request ``{"argv", "env", "cwd",
 "output"}`` on stdin; the replies ``{"pid"}`` when the child starts and
