@@ -122,7 +122,7 @@ def in_process(cfg: str, method: str, assets: tuple, single: str,
         config = Config.fromfile(cfg)
         config.merge_from_dict(options(method, assets, batch))
         config.work_dir = work_dir
-        config.experiment_name = osp.basename(work_dir)
+        config.experiment_name = f'{method}_{osp.basename(work_dir)}'
         config.val_cfg = config.val_dataloader = config.val_evaluator = None
         return config
 
