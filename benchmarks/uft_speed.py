@@ -23,7 +23,7 @@ from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import init_default_scope
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from bituning_speed import compare  # noqa: E402
+from timing import compare  # noqa: E402
 
 import mmft.models  # noqa: E402,F401
 from mmft.registry import MODELS  # noqa: E402

@@ -5,8 +5,48 @@ A build with ``default_scope='mmft'`` first switches to the node of that scope
 Lookups that miss in an mmft node climb to the mmpretrain parent and then to
 mmengine's root, so every mmpretrain and mmengine component stays reachable.
 """
+from typing import Any, Dict
+
 from mmengine.registry import Registry
 from mmpretrain import registry as pre
+
+#: Model types that were renamed or folded into others, and where they went.
+MOVED_MODELS: Dict[str, str] = {
+    'BiTuning':
+    "type='FineTuningClassifier' with key_encoder=dict(momentum=0.999) and "
+    "regularizers cce=dict(type='ContrastiveCELoss') and projector=dict("
+    "type='ProjectorHead') (configs/_base_/methods/bituning.py)",
+    'ContrastiveCEHead':
+    "a LinearClsHead (or CoTuningHead) head beside model.regularizers.cce="
+    "dict(type='ContrastiveCELoss') of a type='FineTuningClassifier' model "
+    '(configs/_base_/methods/bituning.py)',
+}
+
+
+class MovedTypeError(KeyError):
+    """A config names a type that has moved (a ``KeyError``, as mmengine's
+    unknown types, whose message prints as it is)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ''
+
+
+class MovedAwareRegistry(Registry):
+    """A registry that says where a moved type went instead of "not in the
+    registry"."""
+
+    def __init__(self, *args, moved: Dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.moved = moved
+
+    def get(self, key: str) -> Any:
+        found = super().get(key)
+        name = key.split('.')[-1] if isinstance(key, str) else None
+        if found is None and name in self.moved:
+            raise MovedTypeError(
+                f'{self.name} type {name!r} has moved: use {self.moved[name]}')
+        return found
+
 
 # Training runner and its pieces.
 RUNNERS = Registry(
@@ -61,8 +101,12 @@ TRANSFORMS = Registry(
     locations=['mmft.datasets'])
 
 # Models.
-MODELS = Registry(
-    'model', parent=pre.MODELS, scope='mmft', locations=['mmft.models'])
+MODELS = MovedAwareRegistry(
+    'model',
+    parent=pre.MODELS,
+    scope='mmft',
+    locations=['mmft.models'],
+    moved=MOVED_MODELS)
 MODEL_WRAPPERS = Registry(
     'model_wrapper',
     parent=pre.MODEL_WRAPPERS,

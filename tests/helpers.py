@@ -239,7 +239,6 @@ def tiny_cfg(assets: tuple,
     cfg = Config.fromfile(osp.join(ROOT, 'tests', 'configs', config))
     cfg.merge_from_dict({
         'model.backbone.init_cfg.checkpoint': source,
-        'model.head.source_checkpoint': source,
         'train_dataloader.dataset.dataset.data_root': root,
         'val_dataloader.dataset.data_root': root,
         'test_dataloader.dataset.data_root': root,

@@ -27,16 +27,22 @@ def family(path: str) -> tuple:
     return osp.dirname(rel), osp.basename(rel).split('_')[0]
 
 
-# The fast tier builds one leaf of each family; the slow tier the rest.
+# The fast tier builds one leaf of each family of the small backbones; the
+# slow tier the rest (a ViT-B, Swin-T or ConvNeXt-T takes 1-3 s to build).
 FIRST = {}
 for _path in CONFIGS:
     FIRST.setdefault(family(_path), _path)
 BUILDS = [
     pytest.param(
         p,
-        marks=() if FIRST[family(p)] == p else pytest.mark.slow,
+        marks=() if FIRST[family(p)] == p
+        and family(p)[1] in ('r50', 'effnetlite0') else pytest.mark.slow,
         id=osp.relpath(p, ROOT)) for p in CONFIGS
 ]
+#: The hooks that default_runtime.py's default_hooks hold for the methods.
+METHOD_HOOKS = {
+    'MomentumEncoderHook', 'CategoryRelationshipHook', 'ChannelAttentionHook'
+}
 
 
 def test_every_method_has_configs():
@@ -51,6 +57,17 @@ def test_every_method_has_configs():
             'bituning/r50_moco_aircraft.py', 'cotuning_bituning/r50_cub.py',
             'bituning/effnetlite0_digits.py',
             'cotuning_bituning/effnetlite0_digits.py',
+            'cotuning_bss/r50_cub.py', 'bituning_l2sp/r50_cub.py',
+            *(f'{method}/{backbone}_{data}.py'
+              for method in ('l2sp', 'delta', 'bss', 'lwf')
+              for backbone in ('r50', 'vitb16', 'swint', 'convnextt')
+              for data in ('cub', 'cars', 'aircraft')),
+            *(f'stochnorm/r50_{data}.py'
+              for data in ('cub', 'cars', 'aircraft')),
+            *(f'{method}/effnetlite0_digits{quick}.py'
+              for method in ('erm', 'cotuning', 'bituning', 'l2sp', 'delta',
+                             'bss', 'lwf', 'stochnorm')
+              for quick in ('', '_quick')),
             *(f'uft/r50{init}_{data}_{variant}.py' for init in ('_mocov2', '')
               for data in ('pets', 'caltech101', 'cifar100', 'food101')
               for variant in ('naive', 'sdr', 'sdr_mix')),
@@ -90,9 +107,10 @@ def build(model_cfg):
         return BUILT[key]
     model = copy.copy(BUILT[key])
     model._modules = dict(model._modules)
-    for name in ('head', 'projector'):
-        if name in model_cfg:
-            model._modules[name] = MODELS.build(model_cfg[name])
+    if 'head' in model_cfg:
+        model._modules['head'] = MODELS.build(model_cfg['head'])
+        if hasattr(model, 'fill_source_checkpoint'):
+            model.fill_source_checkpoint(model.head)
     return model
 
 
@@ -102,7 +120,9 @@ def test_config_builds(path):
     assert cfg.default_scope == 'mmft'
     init_default_scope('mmft')
     model = build(cfg.model)
-    hooks = [h.type for h in cfg.get('custom_hooks', [])]
+    hooks = [h.type for h in cfg.default_hooks.values() if h]
+    # the method hooks are default_hooks: listed again they would run twice
+    assert not METHOD_HOOKS & {h.type for h in cfg.get('custom_hooks', [])}
     train = cfg.train_dataloader
     datasets = train.dataset.get('datasets', [train.dataset])
     for dataset in datasets:  # every train transform builds
@@ -132,17 +152,26 @@ def test_config_builds(path):
         return
     classes = cfg.data_preprocessor.num_classes
     assert model.head.num_classes == classes
-    if cfg.model.type == 'BiTuning':
-        assert model.projector.num_classes == classes
+    pipeline = cfg.train_dataloader.dataset.dataset.pipeline
+    if cfg.model.get('key_encoder'):  # Bi-tuning
         assert 'MomentumEncoderHook' in hooks
-        pipeline = cfg.train_dataloader.dataset.dataset.pipeline
         assert any(t.type == 'MultiView' for t in pipeline)
         assert type(model.data_preprocessor).__name__ == \
             'MultiViewClsDataPreprocessor'
+        assert set(cfg.model.regularizers) >= {'cce', 'projector'}
+    else:
+        assert not any(t.type == 'MultiView' for t in pipeline)
     if 'CoTuning' in cfg.model.head.type:
         assert model.head.relationship.shape == (classes, 1000)
-        assert any(h.type == 'CategoryRelationshipHook'
-                   for h in cfg.custom_hooks)
+        assert 'CategoryRelationshipHook' in hooks
+        assert model.head.source_checkpoint == \
+            cfg.model.backbone.init_cfg.checkpoint
+    regularizers = cfg.model.get('regularizers', {})
+    if 'delta' in regularizers:
+        assert 'ChannelAttentionHook' in hooks
+    if set(regularizers) & {'l2sp', 'delta'}:  # TLlib's delta.py
+        assert cfg.optim_wrapper.optimizer.weight_decay == 0
+        assert regularizers.head_l2.loss_weight == 0.01
     assert train.dataset.type == 'ClassSubsetDataset'
     if train.dataset.get('shots'):
         assert train.dataset.get('ratio', 1) == 1

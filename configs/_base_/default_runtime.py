@@ -27,6 +27,15 @@ default_hooks = dict(
     safe_loading=dict(type='SafeLoadingHook'),
     # head, labels and every split's classes agree before iteration 1
     class_consistency=dict(type='ClassConsistencyHook'),
+    # What fine-tuning methods need around training; each does nothing for
+    # a model without what it serves. The momentum key encoder (Bi-tuning,
+    # UFT): a copy at iteration 0, an EMA step after each iteration.
+    momentum_encoder=dict(type='MomentumEncoderHook'),
+    # Co-tuning's relationship, learned before iteration 1 (TLlib's
+    # 'direct' estimate; approach='reverse' is the official code's).
+    relationship=dict(type='CategoryRelationshipHook', approach='direct'),
+    # DELTA's channel attention, estimated before iteration 1.
+    channel_attention=dict(type='ChannelAttentionHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
 

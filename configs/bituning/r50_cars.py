@@ -1,11 +1,8 @@
-# Bi-tuning, ResNet-50 supervised ImageNet pretraining, TLlib recipe.
+# Bi-tuning, ResNet-50 (supervised ImageNet-1k, torchvision), TLlib's SGD
+# recipe, Stanford Cars: configs/_base_/methods/bituning.py on
+# configs/erm/r50_cars.py.
 # Labelled fraction: --cfg-options train_dataloader.dataset.ratio=0.15
-_base_ = [
-    '../_base_/models/resnet50_bituning.py',
-    '../_base_/datasets/cars_bs48_224.py',
-    '../_base_/schedules/tllib_sgd_10k.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(head=dict(num_classes=196), projector=dict(num_classes=196))
+_base_ = ['../erm/r50_cars.py', '../_base_/methods/bituning.py']
+model = _base_.bituning.model
 train_dataloader = dict(
-    dataset=dict(dataset=dict(pipeline={{_base_.train_pipeline_2views}})))
+    dataset=dict(dataset=dict(pipeline=_base_.train_pipeline_2views)))

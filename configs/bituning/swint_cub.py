@@ -1,12 +1,8 @@
-# Bi-tuning, Swin-T supervised ImageNet-1k (torchvision), CUB-200-2011,
-# AdamW + layer decay.
+# Bi-tuning, Swin-T (supervised ImageNet-1k, torchvision), AdamW + layer
+# decay, CUB-200-2011: configs/_base_/methods/bituning.py on
+# configs/erm/swint_cub.py.
 # Labelled fraction: --cfg-options train_dataloader.dataset.ratio=0.15
-_base_ = [
-    '../_base_/models/swin_t_bituning.py',
-    '../_base_/datasets/cub_bs48_224.py',
-    '../_base_/schedules/layerdecay_adamw_coslr_10k.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(head=dict(num_classes=200), projector=dict(num_classes=200))
+_base_ = ['../erm/swint_cub.py', '../_base_/methods/bituning.py']
+model = _base_.bituning.model
 train_dataloader = dict(
-    dataset=dict(dataset=dict(pipeline={{_base_.train_pipeline_2views}})))
+    dataset=dict(dataset=dict(pipeline=_base_.train_pipeline_2views)))

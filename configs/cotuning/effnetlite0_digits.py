@@ -1,15 +1,4 @@
-# The embedded default: Co-tuning from ImageNet EfficientNet-Lite0 on 10 % of
-# the digits' training half (about 9 images a class). `python tools/demo.py`
-# prepares the data and weights and runs it beside its baseline.
-_base_ = [
-    '../_base_/models/efficientnet_lite0_cotuning.py',
-    '../_base_/datasets/digits_bs32_64.py',
-    '../_base_/schedules/demo_sgd_300.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(head=dict(num_classes=10))
-train_dataloader = dict(dataset=dict(ratio=0.1))
-default_hooks = dict(
-    channels_last=dict(type='ChannelsLastHook'),  # 1.7x faster on 2 CPU cores
-    logger=dict(interval=25),
-    checkpoint=dict(interval=100))
+# Co-tuning on the embedded digits, EfficientNet-Lite0 (ImageNet):
+# configs/_base_/methods/cotuning.py on configs/erm/effnetlite0_digits.py.
+_base_ = ['../erm/effnetlite0_digits.py', '../_base_/methods/cotuning.py']
+model = _base_.cotuning.model

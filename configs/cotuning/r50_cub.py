@@ -1,9 +1,6 @@
-# Co-tuning, ResNet-50 supervised ImageNet pretraining, TLlib recipe.
+# Co-tuning, ResNet-50 (supervised ImageNet-1k, torchvision), TLlib's SGD
+# recipe, CUB-200-2011: configs/_base_/methods/cotuning.py on
+# configs/erm/r50_cub.py.
 # Labelled fraction: --cfg-options train_dataloader.dataset.ratio=0.15
-_base_ = [
-    '../_base_/models/resnet50_cotuning.py',
-    '../_base_/datasets/cub_bs48_224.py',
-    '../_base_/schedules/tllib_sgd_10k.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(head=dict(num_classes=200))
+_base_ = ['../erm/r50_cub.py', '../_base_/methods/cotuning.py']
+model = _base_.cotuning.model

@@ -1,10 +1,6 @@
-# Co-tuning, Swin-T supervised ImageNet-1k (torchvision), Stanford Cars;
-# its own ImageNet classifier is the source head. AdamW + layer decay.
+# Co-tuning, Swin-T (supervised ImageNet-1k, torchvision), AdamW + layer
+# decay, Stanford Cars: configs/_base_/methods/cotuning.py on
+# configs/erm/swint_cars.py.
 # Labelled fraction: --cfg-options train_dataloader.dataset.ratio=0.15
-_base_ = [
-    '../_base_/models/swin_t_cotuning.py',
-    '../_base_/datasets/cars_bs48_224.py',
-    '../_base_/schedules/layerdecay_adamw_coslr_10k.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(head=dict(num_classes=196))
+_base_ = ['../erm/swint_cars.py', '../_base_/methods/cotuning.py']
+model = _base_.cotuning.model

@@ -1,10 +1,6 @@
-# Co-tuning, ViT-B/16 supervised ImageNet-1k (torchvision), FGVC Aircraft;
-# its own ImageNet classifier is the source head. AdamW + layer decay.
+# Co-tuning, ViT-B/16 (supervised ImageNet-1k, torchvision), AdamW + layer
+# decay, FGVC Aircraft: configs/_base_/methods/cotuning.py on
+# configs/erm/vitb16_aircraft.py.
 # Labelled fraction: --cfg-options train_dataloader.dataset.ratio=0.15
-_base_ = [
-    '../_base_/models/vit_b16_cotuning.py',
-    '../_base_/datasets/aircraft_bs48_224.py',
-    '../_base_/schedules/layerdecay_adamw_coslr_10k.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(head=dict(num_classes=100))
+_base_ = ['../erm/vitb16_aircraft.py', '../_base_/methods/cotuning.py']
+model = _base_.cotuning.model

@@ -1,17 +1,9 @@
-# The embedded default with Co-tuning + Bi-tuning on one head: ImageNet
-# EfficientNet-Lite0 on 10 % of the digits' training half;
-# `python tools/demo.py` runs it beside the others.
+# Co-tuning + Bi-tuning on the embedded digits:
+# configs/_base_/methods/bituning_k16.py on
+# configs/cotuning/effnetlite0_digits.py.
 _base_ = [
-    '../_base_/models/efficientnet_lite0_cotuning_bituning.py',
-    '../_base_/datasets/digits_bs32_64.py',
-    '../_base_/schedules/demo_sgd_300.py',
-    '../_base_/default_runtime.py',
+    '../cotuning/effnetlite0_digits.py', '../_base_/methods/bituning_k16.py'
 ]
-model = dict(head=dict(num_classes=10), projector=dict(num_classes=10))
+model = _base_.bituning.model
 train_dataloader = dict(
-    dataset=dict(
-        ratio=0.1, dataset=dict(pipeline={{_base_.train_pipeline_2views}})))
-default_hooks = dict(
-    channels_last=dict(type='ChannelsLastHook'),  # 1.7x faster on 2 CPU cores
-    logger=dict(interval=25),
-    checkpoint=dict(interval=100))
+    dataset=dict(dataset=dict(pipeline=_base_.train_pipeline_2views)))

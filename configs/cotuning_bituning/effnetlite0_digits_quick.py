@@ -1,7 +1,10 @@
-# The quick demo (python tools/demo.py): effnetlite0_digits.py in 150
-# iterations instead of 300, so that the four methods take about five
-# minutes on two CPU cores.
-_base_ = ['./effnetlite0_digits.py']
-param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=False, T_max=150)]
-train_cfg = dict(max_iters=150, val_interval=150)
-default_hooks = dict(checkpoint=dict(interval=150))
+# Co-tuning + Bi-tuning on the embedded digits, 150 iterations:
+# configs/_base_/methods/bituning_k16.py on
+# configs/cotuning/effnetlite0_digits_quick.py.
+_base_ = [
+    '../cotuning/effnetlite0_digits_quick.py',
+    '../_base_/methods/bituning_k16.py'
+]
+model = _base_.bituning.model
+train_dataloader = dict(
+    dataset=dict(dataset=dict(pipeline=_base_.train_pipeline_2views)))

@@ -1,12 +1,8 @@
-# Co-tuning + Bi-tuning, ViT-B/16 supervised ImageNet-1k (torchvision),
-# Stanford Cars, AdamW + layer decay.
+# Co-tuning + Bi-tuning (an mmft composition), ViT-B/16 (supervised
+# ImageNet-1k, torchvision), AdamW + layer decay, Stanford Cars:
+# configs/_base_/methods/bituning.py on configs/cotuning/vitb16_cars.py.
 # Labelled fraction: --cfg-options train_dataloader.dataset.ratio=0.15
-_base_ = [
-    '../_base_/models/vit_b16_cotuning_bituning.py',
-    '../_base_/datasets/cars_bs48_224.py',
-    '../_base_/schedules/layerdecay_adamw_coslr_10k.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(head=dict(num_classes=196), projector=dict(num_classes=196))
+_base_ = ['../cotuning/vitb16_cars.py', '../_base_/methods/bituning.py']
+model = _base_.bituning.model
 train_dataloader = dict(
-    dataset=dict(dataset=dict(pipeline={{_base_.train_pipeline_2views}})))
+    dataset=dict(dataset=dict(pipeline=_base_.train_pipeline_2views)))

@@ -30,7 +30,6 @@ model = dict(
         std=[127.5] * 3,
         to_rgb=True),
 )
-custom_hooks = [dict(type='MomentumEncoderHook')]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(

@@ -24,7 +24,8 @@ def test_nested_inputs_are_converted():
 def train(assets, work_dir, hook: bool):
     cfg = tiny_cfg(assets, work_dir, max_iters=2, val_interval=2)
     if hook:
-        cfg.custom_hooks = cfg.custom_hooks + [dict(type='ChannelsLastHook')]
+        cfg.custom_hooks = cfg.get('custom_hooks',
+                                   []) + [dict(type='ChannelsLastHook')]
     runner = Runner.from_cfg(cfg)
     seen = []
     runner.model.backbone.register_forward_pre_hook(

@@ -137,7 +137,7 @@ def test_key_weights_follow_the_closed_form_ema(assets, tmp_path):
         assets, tmp_path, **{
             'train_cfg.max_iters': steps,
             'train_cfg.val_interval': 100,
-            'model.key_momentum': m
+            'model.key_encoder.momentum': m
         })
     recorder = RecordQueryHook()
     runner = Runner.from_cfg(cfg)
@@ -175,15 +175,15 @@ def test_resume_continues_the_same_run(assets, tmp_path):
     assert set(got) == set(want)
     for name in ('key_encoder.backbone.conv1.weight',
                  'key_encoder.projection.weight', 'key_encoder.steps',
-                 'head.contrastive_loss.queue.queue',
-                 'projector.loss_module.queue.ptr'):
+                 'regularizers.cce.queue.queue',
+                 'regularizers.projector.loss_module.queue.ptr'):
         assert name in got
     for name, value in want.items():
         torch.testing.assert_close(got[name], value, msg=name)
     # and the state at iteration 2 was really different
     mid = load(str(tmp_path / 'full' / 'iter_2.pth'))['state_dict']
     for name in ('key_encoder.projection.weight',
-                 'head.contrastive_loss.queue.queue'):
+                 'regularizers.cce.queue.queue'):
         assert not torch.equal(mid[name], want[name])
     assert int(want['key_encoder.steps']) == 4
 
@@ -198,7 +198,7 @@ def test_fresh_start_copies_the_loaded_query_into_the_keys(assets, tmp_path):
         assets, tmp_path / 'b', **{
             'train_cfg.max_iters': 1,
             'load_from': str(tmp_path / 'a' / 'iter_2.pth'),
-            'model.key_momentum': 1.0
+            'model.key_encoder.momentum': 1.0
         })
     second = Runner.from_cfg(cfg)
     second.train()
@@ -206,12 +206,14 @@ def test_fresh_start_copies_the_loaded_query_into_the_keys(assets, tmp_path):
     torch.testing.assert_close(second.model.key_encoder.backbone.conv1.weight,
                                loaded['backbone.conv1.weight'])
     assert math.isfinite(
-        float(second.model.head.contrastive_loss.queue.queue.sum()))
+        float(second.model.regularizers.cce.queue.queue.sum()))
 
 
-def test_checkpoints_from_before_the_key_encoder_module_load(assets, tmp_path):
-    """A checkpoint with mmft 0.1's names (key_backbone.*, head.queue.*,
-    projector.queue.*) loads into today's model with every tensor."""
+def test_checkpoints_of_the_former_bituning_model_load(assets, tmp_path):
+    """A checkpoint of the former ``BiTuning`` model (Bi-tuning's state
+    under ``head.contrastive_loss.*`` and ``projector.*``) loads into the
+    FineTuningClassifier of configs/_base_/methods/bituning.py with every
+    tensor."""
     from mmengine.registry import init_default_scope
 
     from mmft.registry import MODELS
@@ -223,22 +225,19 @@ def test_checkpoints_from_before_the_key_encoder_module_load(assets, tmp_path):
         k: torch.randn_like(v) if v.is_floating_point() else v + 1
         for k, v in MODELS.build(cfg.model).state_dict().items()
     }
-    renames = (('key_encoder.backbone.', 'key_backbone.'),
-               ('key_encoder.neck.', 'key_neck.'), ('key_encoder.projection.',
-                                                    'key_projection.'),
-               ('head.contrastive_loss.queue.', 'head.queue.'),
-               ('projector.loss_module.queue.', 'projector.queue.'))
+    renames = (('regularizers.cce.', 'head.contrastive_loss.'),
+               ('regularizers.projector.', 'projector.'))
     old = {}
     for key, value in new.items():
         for a, b in renames:
             if key.startswith(a):
                 key = b + key[len(a):]
         old[key] = value
-    del old['key_encoder.steps']
-    assert 'key_backbone.conv1.weight' in old and 'head.queue.ptr' in old
+    assert 'head.contrastive_loss.queue.ptr' in old
+    assert 'projector.projection.weight' in old
+    assert 'projector.loss_module.queue.queue' in old
     model = MODELS.build(cfg.model)
     missing, unexpected = model.load_state_dict(old, strict=False)
     assert missing == [] and unexpected == []
     for key, value in new.items():
-        if key != 'key_encoder.steps':
-            torch.testing.assert_close(model.state_dict()[key], value)
+        torch.testing.assert_close(model.state_dict()[key], value)

@@ -92,7 +92,7 @@ def test_valid_cache_is_loaded_instead_of_recomputing(assets, tmp_path,
     def fail(*args, **kwargs):
         raise AssertionError('recomputed although the cache is valid')
 
-    monkeypatch.setattr(CategoryRelationshipHook, '_compute', fail)
+    monkeypatch.setattr(CategoryRelationshipHook, 'compute', fail)
     runner = Runner.from_cfg(tiny_cfg(assets, tmp_path, max_iters=1))
     runner.train()
     torch.testing.assert_close(relationship_of(runner), first)
@@ -204,12 +204,8 @@ def test_reverse_approach_is_the_official_estimate(assets, tmp_path,
     """``approach='reverse'`` alone gives the official code's estimate: the
     source probabilities are softmax(logits x 0.8840456604957581)."""
     cfg = tiny_cfg(assets, tmp_path, max_iters=1)
-    cfg.custom_hooks = [
-        dict(
-            type='CategoryRelationshipHook',
-            approach='reverse',
-            reverse_cs=[1.0, 100.0])
-    ]
+    cfg.default_hooks.relationship.update(
+        approach='reverse', reverse_cs=[1.0, 100.0])
     seen = []
 
     def spy(probs, *args, **kwargs):

@@ -70,7 +70,7 @@ def test_diverging_cotuning_stops_before_saving_infinite_state(
 def test_a_non_finite_final_state_fails_the_run(assets, tmp_path):
     cfg = tiny_cfg(assets, tmp_path, max_iters=1)
     cfg.default_hooks.checkpoint.update(interval=5, save_last=False)
-    cfg.custom_hooks.append(dict(type='PoisonHook'))
+    cfg.custom_hooks = cfg.get('custom_hooks', []) + [dict(type='PoisonHook')]
     with pytest.raises(
             FloatingPointError,
             match=r"training ended \(iteration 1\).*"

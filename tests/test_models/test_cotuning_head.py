@@ -230,11 +230,11 @@ def test_checkpoint_without_classifier_fails_clearly(tmp_path):
     classifier."""
     state = {f'backbone.layer{i}.weight': torch.zeros(1) for i in range(20)}
     path = save_state(tmp_path / 'backbone_only.pth', state)
-    with pytest.raises(KeyError, match='needs the pretrained classifier') \
+    with pytest.raises(KeyError, match='the pretrained classifier') \
             as error:
         build_head(source_checkpoint=path)
     message = str(error.value)
-    assert message.startswith('CoTuningHead:')  # not a quoted repr
+    assert message.startswith('model.head:')  # not a quoted repr
     assert 'holds 20 keys' in message
     assert "'backbone.layer0.weight'" in message
     assert '(and 12 more)' in message
@@ -262,5 +262,5 @@ def test_bad_arguments_name_the_key(key, value):
 
 
 def test_moved_arguments_say_where_they_went():
-    with pytest.raises(TypeError, match='model.head.source_loss.loss_weight'):
-        build_head(source_loss_weight=2.3)
+    with pytest.raises(TypeError, match='model.regularizers.cce'):
+        build_head(contrastive_loss=dict(type='ContrastiveCELoss'))

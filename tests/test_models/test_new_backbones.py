@@ -115,9 +115,8 @@ def method_cfg(method: str, arch: str, data: dict, work_dir: str) -> Config:
     """A tiny config of ``method`` on the tiny backbone of ``arch``: the
     labelled methods with the shipped layer-decay AdamW schedule (2 warm-up
     and 2 cosine iterations), UFT with its SGD schedule as shipped."""
-    name = 'cotuning' if method == 'erm' else method
     cfg = Config.fromfile(
-        osp.join(ROOT, 'tests', 'configs', f'tiny_{name}.py'))
+        osp.join(ROOT, 'tests', 'configs', f'tiny_{method}.py'))
     tiny = tiny_backbone(arch)
     source, root = data[arch], data['root']
     model = cfg.model
@@ -136,15 +135,6 @@ def method_cfg(method: str, arch: str, data: dict, work_dir: str) -> Config:
         model.head.in_channels = dim
         if 'CoTuning' in model.head.type:
             model.head.source_checkpoint = source
-        if method == 'bituning' or method == 'cotuning_bituning':
-            model.projector.in_channels = dim
-        if method == 'erm':
-            model.head = dict(
-                type='LinearClsHead',
-                num_classes=NUM_CLASSES,
-                in_channels=dim,
-                topk=(1, ))
-            cfg.custom_hooks = []
         cfg.train_dataloader.dataset.dataset.update(
             data_root=root, serialize_data=False)
         cfg.test_dataloader.dataset.update(
@@ -289,20 +279,27 @@ def model_base(name: str) -> Config:
 
 @pytest.mark.parametrize('arch', ARCHS)
 def test_shipped_models_are_what_the_converter_says(arch):
-    """The ViT-B/16, Swin-T and ConvNeXt-T bases have the settings under
+    """The ViT-B/16, Swin-T and ConvNeXt-T configs have the settings under
     which the converted ImageNet weights give their source's logits
-    (``EXPECTED`` of the converter tests), each method's heads take the
-    768-d features, and no Co-tuning base types a source prefix."""
+    (``EXPECTED`` of the converter tests), each method's head takes the
+    768-d features, and no Co-tuning config types a source prefix (the
+    model fills the source checkpoint from the backbone's)."""
     want = EXPECTED[arch]
-    methods = ['erm', 'cotuning', 'bituning', 'cotuning_bituning']
+    prefix = dict(vit='vitb16', swin='swint', convnext='convnextt')[arch]
+    models = {
+        method:
+        Config.fromfile(osp.join(ROOT, 'configs', method,
+                                 f'{prefix}_cub.py')).model
+        for method in ('erm', 'cotuning', 'bituning', 'cotuning_bituning',
+                       'l2sp', 'delta', 'bss', 'lwf')
+    }
     if arch != 'swin':
-        methods.append('uft_mocov2')
-    for method in methods:
-        model = model_base(f'{BASES[arch]}_{method}').model
+        models['uft'] = model_base(f'{BASES[arch]}_uft_mocov2').model
+    for method, model in models.items():
         backbone = model.backbone.to_dict()
         assert {k: backbone[k] for k in want['backbone']} == \
             want['backbone'], method
-        if method == 'uft_mocov2':  # LayerNorm: no shuffle BN
+        if method == 'uft':  # LayerNorm: no shuffle BN
             assert model.shuffle_bn is False
             assert model.neck.with_avg_pool is False
             assert model.neck.in_channels == 768
@@ -310,8 +307,7 @@ def test_shipped_models_are_what_the_converter_says(arch):
         assert model.neck == want['neck'], method
         assert model.head.in_channels == want['head']['in_channels']
         assert 'source_prefix' not in model.head
-        if 'bituning' in method:
-            assert model.projector.in_channels == 768
+        assert 'source_checkpoint' not in model.head
 
 
 @pytest.mark.parametrize('arch', ARCHS)
@@ -379,7 +375,8 @@ def test_layer_decay_reaches_every_parameter_of_each_backbone(data, arch):
     assert sorted(groups) == sorted(trainable)
     assert not any(n.startswith('key_encoder.') for n in groups)
     top = [('head.fc.weight', 1., 0.05), ('head.source_fc.weight', 1., 0.05),
-           ('projector.projection.weight', 1., 0.05), ('head.fc.bias', 1., 0)]
+           ('regularizers.projector.projection.weight', 1., 0.05),
+           ('head.fc.bias', 1., 0)]
     for name, scale, decay in LAYER_DECAY[arch] + top:
         assert groups[name]['lr'] == pytest.approx(1e-3 * scale), name
         assert groups[name]['weight_decay'] == decay, name
@@ -403,9 +400,11 @@ def test_bituning_key_encoder_mirrors_backbone_neck_and_projection(data, arch):
     x = torch.randn(4, 3, 32, 32)
     with torch.no_grad():
         query = model.extract_feat(x)
-        key = model.key_features(x)
+        key = model.key_encoder.backbone(x)
+        if model.with_neck:
+            key = model.key_encoder.neck(key)
     assert len(key) == 1 and key[0].shape == (4, tiny_backbone(arch).feat_dim)
     assert torch.equal(key[0], query[0])
     assert torch.equal(
         model.key_encoder.projection(key[-1]),
-        model.projector.projection(query[-1]))
+        model.regularizers.projector.projection(query[-1]))

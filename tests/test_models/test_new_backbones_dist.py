@@ -33,7 +33,8 @@ def vit_cfg(data: dict, work_dir: str, batch: int):
     cfg = method_cfg('cotuning_bituning', 'vit', data, work_dir)
     cfg.model.backbone.drop_path_rate = 0.
     cfg.train_dataloader.batch_size = batch
-    cfg.custom_hooks.append(dict(type='DumpRankStateHook'))
+    cfg.custom_hooks = cfg.get('custom_hooks',
+                               []) + [dict(type='DumpRankStateHook')]
     return cfg
 
 

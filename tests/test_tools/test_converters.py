@@ -120,21 +120,21 @@ def test_moco_query_encoder_becomes_the_backbone(tmp_path, version):
     init_default_scope('mmft')
     model = MODELS.build(
         dict(
-            type='BiTuning',
+            type='FineTuningClassifier',
             backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
             neck=dict(type='GlobalAveragePooling'),
-            head=dict(
-                type='ContrastiveCEHead', num_classes=3, in_channels=512),
-            projector=dict(
-                type='ProjectorHead',
-                in_channels=512,
-                num_classes=3,
-                hidden_channels=512 if version == 'v2' else None)))
+            head=dict(type='LinearClsHead', num_classes=3, in_channels=512),
+            key_encoder=dict(momentum=0.999),
+            regularizers=dict(
+                cce=dict(type='ContrastiveCELoss'),
+                projector=dict(
+                    type='ProjectorHead',
+                    hidden_channels=512 if version == 'v2' else None))))
     missing, unexpected = model.load_state_dict(converted, strict=False)
     assert unexpected == []
     assert not [
-        k
-        for k in missing if k.startswith(('backbone.', 'projector.projection'))
+        k for k in missing
+        if k.startswith(('backbone.', 'regularizers.projector.projection'))
     ]
     model.eval()
     x = torch.randn(2, 3, 64, 64)
@@ -150,7 +150,8 @@ def test_moco_query_encoder_becomes_the_backbone(tmp_path, version):
             1)
         torch.testing.assert_close(feats, tv_feats, atol=1e-4, rtol=1e-4)
         torch.testing.assert_close(
-            model.projector(feats),
+            torch.nn.functional.normalize(
+                model.regularizers.projector.projection(feats), dim=1),
             torch.nn.functional.normalize(tv.fc(tv_feats), dim=1),
             atol=1e-4,
             rtol=1e-4)

@@ -55,8 +55,7 @@ def test_slurm_train_then_test_on_two_cpu_tasks(tmp_path, slurm_bin):
         f"_base_ = ['{osp.join(ROOT, 'tests/configs/tiny_cotuning.py')}']\n"
         "custom_imports = dict(imports=['mmft.models', 'mmft.engine', "
         "'mmft.datasets', 'tests.dist_hook'], allow_failed_imports=False)\n"
-        "custom_hooks = [dict(type='CategoryRelationshipHook'), "
-        "dict(type='DumpRankStateHook')]\n")
+        "custom_hooks = [dict(type='DumpRankStateHook')]\n")
     env = dict(
         PATH=slurm_bin + os.pathsep + os.environ['PATH'],
         MASTER_PORT=str(free_port()),

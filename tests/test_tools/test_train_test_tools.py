@@ -18,7 +18,7 @@ def test_train_resume_then_test(assets, tmp_path):
     work = str(tmp_path / 'work')
     out = run_tool(python(), 'tools/train.py', CONFIG, '--work-dir', work,
                    *tool_options(assets))
-    assert 'learning the Co-tuning relationship' in out
+    assert 'estimating the Co-tuning relationship' in out
     first = load(osp.join(work, 'iter_4.pth'))
     relationship = first['state_dict']['head.relationship']
     torch.testing.assert_close(relationship.sum(1), torch.ones(3))
@@ -31,7 +31,7 @@ def test_train_resume_then_test(assets, tmp_path):
                    '--resume',
                    *tool_options(assets, **{'train_cfg.max_iters': 6}))
     assert 'restored from the checkpoint; not recomputed' in out
-    assert 'learning the Co-tuning relationship' not in out
+    assert 'estimating the Co-tuning relationship' not in out
     resumed = load(osp.join(work, 'iter_6.pth'))
     assert resumed['meta']['iter'] == 6
     torch.testing.assert_close(resumed['state_dict']['head.relationship'],

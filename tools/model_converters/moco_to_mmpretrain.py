@@ -6,14 +6,14 @@ dropped) and writes ``backbone.*`` with torchvision's ResNet names, which
 mmpretrain's ResNet uses. TLlib does the same and loads the backbone only.
 
 ``--fc projector`` also keeps MoCo's projection as Bi-tuning's projector:
-v1's linear ``fc`` becomes ``projector.projection.*`` (the default
-``ProjectorHead``), v2's MLP ``fc.0``/``fc.2`` becomes
-``projector.projection.0/2.*`` (``ProjectorHead`` with
-``hidden_channels=2048``). TLlib's ``--pretrained-fc`` meant to do this but
-loaded nothing (method notes, 2.2). ``--fc neck`` keeps v2's MLP as
-``neck.mlp.0/2.*``, the ``MoCoV2Neck`` that unsupervised finetuning
-continues. Load such a file with ``load_from`` or an ``init_cfg`` of type
-Pretrained without prefix.
+v1's linear ``fc`` becomes ``regularizers.projector.projection.*`` (the
+default ``ProjectorHead`` of ``configs/_base_/methods/bituning.py``), v2's
+MLP ``fc.0``/``fc.2`` becomes ``regularizers.projector.projection.0/2.*``
+(``ProjectorHead`` with ``hidden_channels=2048``). TLlib's
+``--pretrained-fc`` meant to do this but loaded nothing (method notes,
+2.2). ``--fc neck`` keeps v2's MLP as ``neck.mlp.0/2.*``, the
+``MoCoV2Neck`` that unsupervised finetuning continues. Load such a file
+with ``load_from`` or an ``init_cfg`` of type Pretrained without prefix.
 
 Usage::
 
@@ -34,7 +34,8 @@ def convert(src: dict, fc: str = 'drop') -> OrderedDict:
 
     Args:
         src (dict): A MoCo checkpoint, or its ``state_dict``.
-        fc (str): 'drop' (default), 'projector' (``projector.projection``)
+        fc (str): 'drop' (default), 'projector'
+            (``regularizers.projector.projection``)
             or 'neck' (``neck.mlp``, MoCo v2 only).
 
     Returns:
@@ -57,8 +58,9 @@ def convert(src: dict, fc: str = 'drop') -> OrderedDict:
                 raise KeyError('--fc neck needs MoCo v2\'s MLP (fc.0, fc.2); '
                                f'this checkpoint has fc.{rest}')
             if fc != 'drop':
-                out[dict(projector='projector.projection.', neck='neck.mlp.')
-                    [fc] + rest] = value
+                out[dict(
+                    projector='regularizers.projector.projection.',
+                    neck='neck.mlp.')[fc] + rest] = value
         else:
             out['backbone.' + name] = value
     if not any(k.startswith('backbone.layer4.') for k in out):

@@ -19,4 +19,3 @@ model = dict(
     mix=dict(type='cutmix', alpha=1.0, pairing='batch_perm'),
     init_cfg=dict(type='Pretrained', checkpoint=pretrained),
 )
-custom_hooks = [dict(type='MomentumEncoderHook')]

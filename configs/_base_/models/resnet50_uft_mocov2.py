@@ -26,4 +26,3 @@ model = dict(
     mix=None,
     init_cfg=dict(type='Pretrained', checkpoint=pretrained),
 )
-custom_hooks = [dict(type='MomentumEncoderHook')]

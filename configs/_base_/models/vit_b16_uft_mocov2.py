@@ -29,4 +29,3 @@ model = dict(
     shuffle_bn=False,
     init_cfg=dict(type='Pretrained', checkpoint={{_base_.pretrained}}),
 )
-custom_hooks = [dict(type='MomentumEncoderHook')]

@@ -1,4 +1,5 @@
 from .category_relationship_hook import CategoryRelationshipHook
+from .channel_attention_hook import ChannelAttentionHook
 from .channels_last_hook import ChannelsLastHook
 from .class_consistency_hook import ClassConsistencyHook
 from .finite_loss_hook import FiniteLossHook
@@ -9,7 +10,8 @@ from .safe_checkpoint_hook import SafeCheckpointHook
 from .safe_loading_hook import SafeLoadingHook
 
 __all__ = [
-    'CategoryRelationshipHook', 'ChannelsLastHook', 'ClassConsistencyHook',
-    'FiniteLossHook', 'FiniteStateHook', 'MomentumEncoderHook',
-    'ProgressBarHook', 'SafeCheckpointHook', 'SafeLoadingHook'
+    'CategoryRelationshipHook', 'ChannelAttentionHook', 'ChannelsLastHook',
+    'ClassConsistencyHook', 'FiniteLossHook', 'FiniteStateHook',
+    'MomentumEncoderHook', 'ProgressBarHook', 'SafeCheckpointHook',
+    'SafeLoadingHook'
 ]

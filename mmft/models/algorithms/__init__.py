@@ -1,4 +1,4 @@
-from .bituning import BiTuning
+from .fine_tuning_classifier import FineTuningClassifier
 from .uft_moco import UFTMoCo
 
-__all__ = ['BiTuning', 'UFTMoCo']
+__all__ = ['FineTuningClassifier', 'UFTMoCo']

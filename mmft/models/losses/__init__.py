@@ -4,9 +4,6 @@ Co-tuning's source term is mmpretrain's own
 ``CrossEntropyLoss(use_soft=True)`` against the relationship's soft labels.
 """
 from .categorical_contrastive_loss import CategoricalContrastiveLoss
-from .contrastive_ce_loss import ContrastiveCELoss
 from .mixed_query_infonce_loss import MixedQueryInfoNCELoss
 
-__all__ = [
-    'ContrastiveCELoss', 'CategoricalContrastiveLoss', 'MixedQueryInfoNCELoss'
-]
+__all__ = ['CategoricalContrastiveLoss', 'MixedQueryInfoNCELoss']

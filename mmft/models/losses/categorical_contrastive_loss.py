@@ -3,8 +3,8 @@ import torch
 import torch.nn as nn
 
 from mmft.registry import MODELS
-from ..utils import PerClassQueue, categorical_contrastive_loss
-from .contrastive_ce_loss import check_contrastive_args
+from ..utils import (PerClassQueue, categorical_contrastive_loss,
+                     check_contrastive_args)
 
 
 @MODELS.register_module()
@@ -13,7 +13,8 @@ class CategoricalContrastiveLoss(nn.Module):
     projections of its class (positives) and all other queued projections.
 
     The queue ``[C, K, P]`` is this module's buffer (checkpoint key
-    ``projector.loss_module.queue.*``). :class:`mmft.models.ProjectorHead`
+    ``regularizers.projector.loss_module.queue.*``).
+    :class:`mmft.models.ProjectorHead`
     sets ``num_classes`` and ``dim`` from its own.
 
     Args:
@@ -34,8 +35,8 @@ class CategoricalContrastiveLoss(nn.Module):
                  loss_weight: float = 1.0,
                  enqueue_first: bool = False) -> None:
         super().__init__()
-        check_contrastive_args('model.projector.loss', queue_size, temperature,
-                               loss_weight)
+        check_contrastive_args('CategoricalContrastiveLoss', queue_size,
+                               temperature, loss_weight)
         self.temperature = float(temperature)
         self.loss_weight = float(loss_weight)
         self.enqueue_first = enqueue_first

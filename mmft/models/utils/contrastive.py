@@ -133,3 +133,18 @@ def contrastive_cross_entropy_loss(
         anchor = class_weight[labels]
     first = (feature * anchor.to(feature.dtype)).sum(1)
     return multi_positive_loss(first, anchor, queue, labels, temperature)
+
+
+def check_contrastive_args(where: str, queue_size: int, temperature: float,
+                           loss_weight: float) -> None:
+    """Clear errors for a queue-contrastive loss's settings."""
+    if isinstance(queue_size,
+                  bool) or not isinstance(queue_size, int) or queue_size < 1:
+        raise ValueError(f'{where}.queue_size must be an int >= 1, got '
+                         f'{queue_size!r}')
+    if not temperature > 0:
+        raise ValueError(f'{where}.temperature must be > 0, got '
+                         f'{temperature!r}')
+    if not loss_weight >= 0:
+        raise ValueError(f'{where}.loss_weight must be >= 0, got '
+                         f'{loss_weight!r}')

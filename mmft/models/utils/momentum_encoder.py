@@ -1,13 +1,13 @@
 """The momentum key encoder of Bi-tuning and UFT: its copy, its EMA, its step
 count and the check that something updates it, all in one module."""
-import copy
 import math
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.logging import MMLogger
-from mmengine.model import BaseModule
+
+from .frozen_copy import FrozenCopy
 
 #: What ``schedule`` may be.
 SCHEDULES = ('constant', 'cosine')
@@ -35,26 +35,7 @@ def momentum_update(key: List[torch.Tensor], query: List[torch.Tensor],
         torch._foreach_lerp_(key, query, 1.0 - key_momentum)
 
 
-def frozen_copy(module: nn.Module) -> nn.Module:
-    """A copy of ``module`` whose parameters are buffers.
-
-    Its tensors keep their names (so checkpoints keep their keys), but it has
-    no parameters: optimizers, optimizer constructors and DDP's gradient
-    reducer never see it, and ``init_weights`` leaves it alone.
-    """
-    key = copy.deepcopy(module)
-    for sub in key.modules():
-        if isinstance(sub, BaseModule):
-            sub.init_cfg = None
-        for name, param in list(sub._parameters.items()):
-            del sub._parameters[name]
-            # the deep copy's own storage: no second copy
-            sub.register_buffer(name,
-                                None if param is None else param.detach())
-    return key
-
-
-class MomentumEncoder(nn.Module):
+class MomentumEncoder(FrozenCopy):
     """Key encoder: frozen copies of some query modules, moved towards them
     by ``theta_k <- m theta_k + (1 - m) theta_q`` after every step.
 
@@ -74,61 +55,34 @@ class MomentumEncoder(nn.Module):
             papers write it. Defaults to 0.999.
         schedule (str): 'constant', or 'cosine' to raise m from ``momentum``
             to 1 over training (BYOL, MoCo v3). Defaults to 'constant'.
-        cfg_prefix (str): Config key of the momentum, for error messages.
-            Defaults to 'model.key_momentum'.
+        cfg_keys (tuple[str, str]): Config keys of the momentum and the
+            schedule, for error messages. Defaults to
+            ``('model.key_momentum', 'model.key_momentum_schedule')``.
     """
 
-    def __init__(self,
-                 query: Dict[str, nn.Module],
-                 momentum: float = 0.999,
-                 schedule: str = 'constant',
-                 cfg_prefix: str = 'model.key_momentum') -> None:
-        super().__init__()
+    def __init__(
+        self,
+        query: Dict[str, nn.Module],
+        momentum: float = 0.999,
+        schedule: str = 'constant',
+        cfg_keys: Tuple[str, str] = ('model.key_momentum',
+                                     'model.key_momentum_schedule')
+    ) -> None:
         if isinstance(momentum, bool) or not isinstance(
                 momentum, (int, float)) or not 0.0 <= momentum <= 1.0:
-            raise ValueError(f'{cfg_prefix} must be a number in [0, 1] '
+            raise ValueError(f'{cfg_keys[0]} must be a number in [0, 1] '
                              '(0.999 keeps 99.9 % of the key weights), got '
                              f'{momentum!r}')
         if schedule not in SCHEDULES:
-            raise ValueError(f'{cfg_prefix}_schedule must be one of '
+            raise ValueError(f'{cfg_keys[1]} must be one of '
                              f'{SCHEDULES}, got {schedule!r}')
+        super().__init__(query)
         self.momentum = float(momentum)
         self.schedule = schedule
-        # Plain attributes, not submodules: the model owns the query side.
-        self.__dict__['_query'] = dict(query)
-        for name, module in query.items():
-            self.add_module(name, frozen_copy(module))
         self.register_buffer('steps', torch.zeros((), dtype=torch.long))
         self.total_steps: Optional[int] = None
         self.updating = False
         self._step = 0  # mirrors `steps` on the host: no sync per update
-        self._tensors: Optional[tuple] = None  # (keys, queries), see update
-
-    def pairs(self) -> List[tuple]:
-        """``(name, query module, key module)`` of every mirrored module."""
-        return [(name, module, getattr(self, name))
-                for name, module in self._query.items()]
-
-    def tensors(self) -> tuple:
-        """The key tensors the EMA moves and their query parameters."""
-        keys, queries = [], []
-        for name, query, key in self.pairs():
-            for param_name, param in query.named_parameters():
-                target = key.get_buffer(param_name)
-                if target.shape != param.shape:
-                    raise ValueError(
-                        f'MomentumEncoder: key_encoder.{name}.{param_name} '
-                        f'has shape {tuple(target.shape)}, the query '
-                        f'{tuple(param.shape)}')
-                keys.append(target)
-                queries.append(param)
-        return keys, queries
-
-    @torch.no_grad()
-    def copy_query(self) -> None:
-        """Key encoder := query encoder (parameters and buffers)."""
-        for _, query, key in self.pairs():
-            key.load_state_dict(query.state_dict())
 
     def start(self,
               iteration: int = 0,
@@ -154,7 +108,6 @@ class MomentumEncoder(nn.Module):
                 'schedule continues from the iteration')
         self.steps.fill_(iteration)
         self._step = iteration
-        self._tensors = None
         self.total_steps = total_steps
         self.updating = True
 
@@ -169,30 +122,19 @@ class MomentumEncoder(nn.Module):
     def update(self) -> float:
         """One EMA step towards the query encoder; returns the m used."""
         self.check_updating()
-        if self._tensors is None:
-            self._tensors = self.tensors()
         self._step += 1
         momentum = self.momentum_at(self._step)
-        momentum_update(*self._tensors, momentum)
+        momentum_update(*self.tensors(), momentum)
         self.steps.add_(1)
         return momentum
-
-    def _apply(self, fn, *args, **kwargs):
-        """``.to()``, ``.half()``, channels-last... replace buffers: look the
-        tensors up again at the next update."""
-        self._tensors = None
-        return super()._apply(fn, *args, **kwargs)
 
     def check_updating(self) -> None:
         """Refuse to train with a key encoder that nothing updates."""
         if not self.updating:
             raise RuntimeError(
-                'The key encoder is not being updated. In a Runner add '
-                "dict(type='MomentumEncoderHook') to custom_hooks; outside "
-                'one call model.key_encoder.start() before training and '
+                'The key encoder is not being updated. In a Runner keep '
+                'default_hooks.momentum_encoder='
+                "dict(type='MomentumEncoderHook') (configs/_base_/"
+                'default_runtime.py has it); outside one '
+                'call model.key_encoder.start() before training and '
                 'model.key_encoder.update() after every optimizer step.')
-
-    def ddp_ignored(self, prefix: str) -> List[str]:
-        """Names (under ``prefix``) of the key tensors, which DDP need not
-        broadcast: every rank computes the same key encoder."""
-        return [prefix + name for name, _ in self.named_buffers()]

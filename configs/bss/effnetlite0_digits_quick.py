@@ -1,0 +1,5 @@
+# BSS on the embedded digits, EfficientNet-Lite0 (ImageNet), 150 iterations
+# (the quick demo): configs/_base_/methods/bss.py on
+# configs/erm/effnetlite0_digits_quick.py.
+_base_ = ['../erm/effnetlite0_digits_quick.py', '../_base_/methods/bss.py']
+model = _base_.bss.model

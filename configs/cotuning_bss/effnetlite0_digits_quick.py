@@ -1,0 +1,7 @@
+# Co-tuning + BSS on the embedded digits, 150 iterations:
+# configs/_base_/methods/bss.py on
+# configs/cotuning/effnetlite0_digits_quick.py.
+_base_ = [
+    '../cotuning/effnetlite0_digits_quick.py', '../_base_/methods/bss.py'
+]
+model = _base_.bss.model

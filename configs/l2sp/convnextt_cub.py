@@ -1,0 +1,7 @@
+# L2-SP, ConvNeXt-T (supervised ImageNet-1k, torchvision), AdamW + layer
+# decay, CUB-200-2011: configs/_base_/methods/l2sp.py on
+# configs/erm/convnextt_cub.py.
+# Labelled fraction: --cfg-options train_dataloader.dataset.ratio=0.15
+_base_ = ['../erm/convnextt_cub.py', '../_base_/methods/l2sp.py']
+model = _base_.l2sp.model
+optim_wrapper = _base_.l2sp.optim_wrapper

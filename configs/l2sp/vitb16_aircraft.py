@@ -1,0 +1,7 @@
+# L2-SP, ViT-B/16 (supervised ImageNet-1k, torchvision), AdamW + layer decay,
+# FGVC Aircraft: configs/_base_/methods/l2sp.py on
+# configs/erm/vitb16_aircraft.py.
+# Labelled fraction: --cfg-options train_dataloader.dataset.ratio=0.15
+_base_ = ['../erm/vitb16_aircraft.py', '../_base_/methods/l2sp.py']
+model = _base_.l2sp.model
+optim_wrapper = _base_.l2sp.optim_wrapper

@@ -1,0 +1,4 @@
+# LwF on the embedded digits, EfficientNet-Lite0 (ImageNet):
+# configs/_base_/methods/lwf.py on configs/erm/effnetlite0_digits.py.
+_base_ = ['../erm/effnetlite0_digits.py', '../_base_/methods/lwf.py']
+model = _base_.lwf.model

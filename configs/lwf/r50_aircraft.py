@@ -1,0 +1,6 @@
+# LwF, ResNet-50 (supervised ImageNet-1k, torchvision), TLlib's SGD recipe,
+# FGVC Aircraft: configs/_base_/methods/lwf.py on configs/erm/r50_aircraft.py.
+# Labelled fraction: --cfg-options train_dataloader.dataset.ratio=0.15
+_base_ = ['../erm/r50_aircraft.py', '../_base_/methods/lwf.py']
+model = _base_.lwf.model
+optim_wrapper = dict(optimizer=dict(lr=0.001))  # TLlib

@@ -1,0 +1,6 @@
+# LwF, ViT-B/16 (supervised ImageNet-1k, torchvision), AdamW + layer decay,
+# FGVC Aircraft: configs/_base_/methods/lwf.py on
+# configs/erm/vitb16_aircraft.py.
+# Labelled fraction: --cfg-options train_dataloader.dataset.ratio=0.15
+_base_ = ['../erm/vitb16_aircraft.py', '../_base_/methods/lwf.py']
+model = _base_.lwf.model
