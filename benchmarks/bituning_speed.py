@@ -18,79 +18,50 @@ Usage::
         --batch 48                                            # GPU figures
 """
 import argparse
-import statistics
-import time
-from typing import Callable
+import os.path as osp
+import sys
+from types import SimpleNamespace
 
 import torch
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
 
-import mmft.models  # noqa: F401
-from mmft.registry import MODELS
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from methods_speed import PRE, method_model  # noqa: E402
+from timing import compare  # noqa: E402
+
+import mmft.models  # noqa: E402,F401
+from mmft.registry import MODELS  # noqa: E402
 
 BACKBONE = dict(type='ResNet', depth=50, out_indices=(3, ))
 NECK = dict(type='GlobalAveragePooling')
 
 
-def sync(device: str) -> None:
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
+def erm_config(num: int) -> dict:
+    """Plain fine-tuning of ResNet-50 with ``num`` classes."""
+    return dict(
+        type='ImageClassifier',
+        backbone=BACKBONE,
+        neck=NECK,
+        head=dict(type='LinearClsHead', num_classes=num, in_channels=2048),
+        data_preprocessor=PRE)
 
 
-def timed(fn: Callable, device: str) -> float:
-    sync(device)
-    start = time.perf_counter()
-    fn()
-    sync(device)
-    return time.perf_counter() - start
-
-
-def compare(first: Callable, second: Callable, device: str, warmup: int,
-            rounds: int):
-    """Median seconds of each, measured interleaved."""
-    for _ in range(warmup):
-        first(), second()
-    a, b = [], []
-    for _ in range(rounds):
-        a.append(timed(first, device))
-        b.append(timed(second, device))
-    return statistics.median(a), statistics.median(b)
+def bituning_config(num: int, queue_size: int) -> dict:
+    """configs/_base_/methods/bituning.py on it, with K = ``queue_size``."""
+    cfg = method_model(erm_config(num), 'bituning')
+    cfg['regularizers']['cce']['queue_size'] = queue_size
+    cfg['regularizers']['projector']['loss']['queue_size'] = queue_size
+    return cfg
 
 
 def step_ratio(args) -> None:
     init_default_scope('mmft')
     torch.manual_seed(0)
     num, size, batch, dev = args.classes, args.size, args.batch, args.device
-    erm = MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=BACKBONE,
-            neck=NECK,
-            head=dict(type='LinearClsHead', num_classes=num, in_channels=2048),
-            data_preprocessor=dict(
-                mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])))
-    bt = MODELS.build(
-        dict(
-            type='BiTuning',
-            backbone=BACKBONE,
-            neck=NECK,
-            head=dict(
-                type='ContrastiveCEHead',
-                num_classes=num,
-                in_channels=2048,
-                contrastive_loss=dict(
-                    type='ContrastiveCELoss', queue_size=args.queue_size)),
-            projector=dict(
-                type='ProjectorHead',
-                in_channels=2048,
-                num_classes=num,
-                loss=dict(
-                    type='CategoricalContrastiveLoss',
-                    queue_size=args.queue_size)),
-            data_preprocessor=dict(
-                mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])))
+    erm = MODELS.build(erm_config(num))
+    bt = MODELS.build(bituning_config(num, args.queue_size))
     erm.to(dev).train(), bt.to(dev).train()
     bt.key_encoder.start()
     wrapper = AmpOptimWrapper if args.amp else OptimWrapper
@@ -133,43 +104,40 @@ def step_ratio(args) -> None:
 
 
 def head_ratio(args) -> None:
+    """The two Bi-tuning regularizers alone, given features: they read the
+    model's head, batch and key features, which a stand-in provides."""
     init_default_scope('mmft')
     dev, size, dim = args.device, args.queue_size, 2048
     for num in (200, 1000):
         for batch in (16, 48):
             torch.manual_seed(0)
-            head = MODELS.build(
+            model = MODELS.build(
                 dict(
-                    type='ContrastiveCEHead',
-                    num_classes=num,
-                    in_channels=dim,
-                    contrastive_loss=dict(
-                        type='ContrastiveCELoss', queue_size=size))).to(dev)
-            proj = MODELS.build(
-                dict(
-                    type='ProjectorHead',
-                    in_channels=dim,
-                    num_classes=num,
-                    loss=dict(
-                        type='CategoricalContrastiveLoss',
-                        queue_size=size))).to(dev)
-            fc = head.fc
+                    bituning_config(num, size),
+                    backbone=dict(
+                        type='ResNet', depth=18, out_indices=(3, )),
+                    head=dict(
+                        type='LinearClsHead', num_classes=num,
+                        in_channels=dim))).to(dev)
+            cce = model.regularizers.cce
+            proj = model.regularizers.projector
             h = torch.randn(batch, dim, device=dev, requires_grad=True)
             h_k = torch.randn(batch, dim, device=dev)
             labels = torch.randint(0, num, (batch, ), device=dev)
+            stand_in = SimpleNamespace(
+                head=model.head,
+                key_encoder=model.key_encoder,
+                batch=SimpleNamespace(labels=labels),
+                key_features=lambda: (h_k, h_k, labels))
 
             def losses():
-                keys_h = head.embed_keys((h_k, ))
-                keys_z = torch.nn.functional.normalize(
-                    proj.projection(h_k).detach(), dim=1)
-                loss = head.contrastive_loss(h, fc, labels, keys_h, labels)
-                loss = loss + proj.loss(
-                    (h, ), keys_z, labels, keys_z, labels)['loss_ccl']
+                loss = cce(stand_in, (h, ), None)['loss_cce']
+                loss = loss + proj(stand_in, (h, ), None)['loss_ccl']
                 loss.backward()
 
             w_y = torch.randn(batch, dim + 1, device=dev)
             z = torch.randn(batch, 128, device=dev)
-            flat_h = head.contrastive_loss.queue.queue.view(-1, dim + 1)
+            flat_h = cce.queue.queue.view(-1, dim + 1)
             flat_z = proj.loss_module.queue.queue.view(-1, 128)
 
             def matmuls():

@@ -9,10 +9,10 @@ has one), timed interleaved with the ERM step: the table gives each
 method's median step time, images a second and its ratio to ERM measured
 beside it. Goals (issue 20): L2-SP, BSS and StochNorm <= 1.10x ERM, DELTA
 and LwF <= 1.35x (one more forward pass, of the starting point, without
-gradient). StochNorm is left out of LayerNorm backbones. With ``--config``, it also times the training
-data pipeline of that config (its loader, its ``num_workers``) and says
-whether it delivers images at least as fast as the fastest step
-consumes them.
+gradient). StochNorm is left out of LayerNorm backbones. With
+``--config``, it also times the training data pipeline of that config (its
+loader, its ``num_workers``) and says whether it delivers images at least
+as fast as the fastest step consumes them.
 
 Every table is printed for each memory format (contiguous NCHW and
 channels_last, the model's weights and the batches), unless ``--formats``
