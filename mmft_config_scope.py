@@ -6,7 +6,9 @@ mmengine 0.10 accepts ``pkg::path`` only for the packages of its hard-coded
 module, run at interpreter start by the ``mmft-config-scope.pth`` file that
 ``pip install`` puts in site-packages (and by ``import mmft``), patches both
 as soon as ``mmengine.config.config`` is imported, or at once if it already
-is.
+is. It also makes a config file of mmft that has moved (``mmft::`` or a path
+into mmft's configs folder) fail naming where it went, from
+``configs/moved.json``, instead of "does not exist".
 
 The patch touches mmengine's private names, so it is guarded: it applies to
 mmengine 0.10.x only (the version is read with ``importlib.metadata`` when
@@ -52,8 +54,42 @@ def _supported(version: str) -> bool:
         return False
 
 
+def _mmft_folder() -> str:
+    """The mmft package folder (of an editable install too)."""
+    import importlib.util
+    import os.path as osp
+    return osp.dirname(importlib.util.find_spec('mmft').origin)
+
+
+def moved_config(path: str):
+    """Where an mmft config that is not at ``path`` has moved, or None.
+
+    Args:
+        path (str): A config path that does not exist.
+
+    Returns:
+        str | None: A message naming the new place, if ``path`` is inside
+        mmft's configs folder and ``configs/moved.json`` lists it.
+    """
+    import json
+    import os.path as osp
+    root = osp.realpath(osp.join(_mmft_folder(), '.mim', 'configs'))
+    real = osp.realpath(osp.abspath(osp.expanduser(path)))
+    if not real.startswith(root + os.sep):
+        return None
+    name = osp.relpath(real, root).replace(os.sep, '/')
+    with open(osp.join(root, 'moved.json')) as f:
+        where = json.load(f).get(name)
+    if where is None:
+        return None
+    return (f'mmft config {name} has moved: use {where} (`mmft::{where}` '
+            'from another project)' if where.endswith('.py') else
+            f'mmft config {name} has moved: use {where}')
+
+
 def _patch(config_module) -> None:
-    """Add mmft to mmengine's package table and find its real folder."""
+    """Add mmft to mmengine's package table and find its real folder; name
+    the new place of a moved config."""
     utils = sys.modules['mmengine.config.utils']
     utils.MODULE2PACKAGE.setdefault('mmft', 'mmft')
     original = config_module.get_installed_path
@@ -62,13 +98,51 @@ def _patch(config_module) -> None:
 
     def get_installed_path(package: str) -> str:
         if package == 'mmft':
-            import importlib.util
-            import os.path as osp
-            return osp.dirname(importlib.util.find_spec('mmft').origin)
+            return _mmft_folder()
         return original(package)
 
     get_installed_path._mmft = True
     config_module.get_installed_path = get_installed_path
+    config = config_module.Config
+    for name, path_of in (('fromfile', _first), ('_file2dict', _first),
+                          ('_get_cfg_path', _package_path)):
+        method = getattr(config, name)
+        setattr(config, name, staticmethod(_naming_moved(method, path_of)))
+
+
+def _first(*args, **kwargs):
+    """The config path a ``fromfile`` or ``_file2dict`` call opens."""
+    return args[0] if args else kwargs.get('filename')
+
+
+def _package_path(cfg_path, filename=None):
+    """The file an ``mmft::`` base of ``_get_cfg_path`` names, or None."""
+    if isinstance(cfg_path, str) and cfg_path.startswith('mmft::'):
+        import os.path as osp
+        return osp.join(_mmft_folder(), '.mim', 'configs',
+                        cfg_path[len('mmft::'):])
+    return None
+
+
+def _naming_moved(method, path_of):
+    """``method`` whose FileNotFoundError for a moved mmft config names
+    where it went."""
+
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except FileNotFoundError as error:
+            try:
+                path = path_of(*args, **kwargs)
+                message = moved_config(path) if path else None
+            except Exception:  # a broken table must not hide the error
+                message = None
+            if message:
+                raise FileNotFoundError(message) from error
+            raise
+
+    wrapper._mmft = True
+    return wrapper
 
 
 def _guarded_patch(config_module) -> bool:

@@ -41,7 +41,7 @@ def mim_files() -> list:
     return [
         osp.relpath(osp.join(d, f), osp.join(HERE, 'mmft'))
         for d, _, files in os.walk(root, followlinks=True) for f in files
-        if f.endswith(('.py', '.md', '.yml'))
+        if f.endswith(('.py', '.md', '.yml', '.json'))
     ]
 
 

@@ -45,6 +45,14 @@ DETERMINISTIC = {
     # of a class, of which the last 4 stay)
     'bituning': ("model = dict(backbone=dict(norm_eval=True))\n"
                  "custom_hooks = [dict(type='DumpRankStateHook')]\n"),
+    # every regularizer of the five baselines: parameter terms on every
+    # rank, DELTA's sum over the global batch, BSS on the gathered batch,
+    # LwF's mean, the attention estimated in global sample order
+    'regularizers':
+    ("model = dict(backbone=dict(norm_eval=True))\n"
+     "train_dataloader = dict(dataset=dict(dataset=dict(pipeline=["
+     "dict(type='LoadImageFromFile'), dict(type='PackInputs')])))\n"
+     "custom_hooks = [dict(type='DumpRankStateHook')]\n"),
     'uft': ("model = dict(backbone=dict(norm_eval=True), mix=None)\n"
             "views = [dict(type='LoadImageFromFile'), dict(type='MultiView', "
             "num_views=2, transforms=[[]]), dict(type='PackInputs')]\n"
@@ -57,6 +65,7 @@ DETERMINISTIC = {
 CONFIGS = {
     'cotuning': 'tiny_cotuning.py',
     'bituning': 'tiny_bituning.py',
+    'regularizers': 'tiny_regularizers.py',
     'uft': 'tiny_uft.py'
 }
 
@@ -127,7 +136,12 @@ def in_process(cfg: str, method: str, assets: tuple, single: str,
     train_two_ranks(build(dist, 4))
 
 
-LAUNCH = {'bituning': with_tools, 'cotuning': in_process, 'uft': in_process}
+LAUNCH = {
+    'bituning': with_tools,
+    'cotuning': in_process,
+    'regularizers': in_process,
+    'uft': in_process
+}
 
 
 @pytest.mark.parametrize('method', sorted(CONFIGS))
@@ -162,4 +176,13 @@ def test_two_ranks_train_the_single_process_run(tmp_path, assets, method):
             torch.testing.assert_close(
                 b[key], value, rtol=1e-4, atol=1e-5, msg=key)
     queues = [k for k in a if k.endswith('queue')]
-    assert len(queues) == {'cotuning': 0, 'bituning': 2, 'uft': 1}[method]
+    assert len(queues) == {
+        'cotuning': 0,
+        'bituning': 2,
+        'regularizers': 0,
+        'uft': 1
+    }[method]
+    if method == 'regularizers':  # the state they own is checked above
+        assert {'starting_point.taken', 'regularizers.delta.attention',
+                'regularizers.lwf.source_fc.weight'} <= set(a)
+        assert bool(a['regularizers.delta.estimated'])
