@@ -181,6 +181,7 @@ SAFETY_HOOKS = dict(
     safe_loading=dict(type='mmft.SafeLoadingHook'),
     class_consistency=dict(type='mmft.ClassConsistencyHook'),
     finite_state=dict(type='mmft.FiniteStateHook'),
+    resume_check=dict(type='mmft.ResumeCheckHook'),
 )
 PLAIN_CHECKPOINT_HOOKS = ('CheckpointHook', 'mmengine.CheckpointHook')
 
