@@ -99,3 +99,9 @@ def test_a_changed_lr_is_named_with_the_lr_kept():
     runner.cfg.resume = False  # load_from alone: weights, no optimizer
     ResumeCheckHook().after_load_checkpoint(runner, checkpoint)
     assert len(runner.warnings) == 1
+    runner.cfg.resume = True  # a checkpoint saved without optimizer state
+    ResumeCheckHook().after_load_checkpoint(runner,
+                                            dict(meta=checkpoint['meta']))
+    assert runner.warnings[1].endswith(
+        'optim_wrapper.optimizer.lr=0.05 there, 0.01 here. It holds no '
+        "optimizer state, so the run continues with this config's optimizer.")

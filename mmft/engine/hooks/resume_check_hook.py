@@ -190,12 +190,16 @@ class ResumeCheckHook(Hook):
                 changed.append(('the optimizer\'s base lr', lr_there, lr_here))
         if not changed:
             return
+        if lr_there is None:  # no optimizer state: nothing is restored
+            effect = ('It holds no optimizer state, so the run continues '
+                      'with this config\'s optimizer.')
+        else:
+            effect = ('Resuming restores its optimizer state, the learning '
+                      f'rate included: the run continues with base lr '
+                      f'{lr_there}, not {lr_here}. To train this config from '
+                      'those weights, start a new run in another work dir '
+                      f'with load_from={name} (without --resume).')
         runner.logger.warning(
             f'--resume: {name} was saved with other settings: ' +
             '; '.join(f'{k}={old!r} there, {new!r} here'
-                      for k, old, new in changed) +
-            '. Resuming restores its optimizer state, the learning rate '
-            f'included: the run continues with base lr {lr_there}, not '
-            f'{lr_here}. To train '
-            'this config from those weights, start a new run in another '
-            f'work dir with load_from={name} (without --resume).')
+                      for k, old, new in changed) + '. ' + effect)
