@@ -64,8 +64,7 @@ def test_loss_curves_of_a_resumed_run(tmp_path):
     assert (tmp_path / 'loss.png').stat().st_size > 5000
 
 
-def test_a_second_fresh_run_is_not_drawn_as_one_curve_with_the_first(
-        tmp_path):
+def test_a_second_fresh_run_is_drawn_alone(tmp_path):
     """A fresh run of 3 iterations, then a fresh run of 2 in the same work
     dir (killed before its first save): before, one curve of both."""
     work = tmp_path / 'work'
