@@ -12,8 +12,10 @@ unsupervised finetuning (UFT's retrieval, clustering and 4-shot protocols
 before and after it).
 
 It prints one line a stage; each tool's full output goes to a log file in
-its run's work dir (named at the end, and printed in full when a tool
-fails).
+its run's work dir, ``WORK_DIR/<preset>/<method>`` (named at the end, and
+printed in full when a tool fails). Run again, the demo resumes the runs of
+its preset and labelled fraction there (an interrupted one continues, a
+finished one is tested again).
 
 Usage::
 
@@ -108,7 +110,15 @@ def run(args: List[str],
     its training iterations or test batches on the status line."""
     os.makedirs(osp.dirname(log_file), exist_ok=True)
     env = dict(os.environ, PYTHONWARNINGS='ignore::UserWarning:mmcv')
-    with open(log_file, 'a') as log:
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(
+        os, 'O_NOFOLLOW', 0)
+    try:
+        fd = os.open(log_file, flags, 0o644)
+    except OSError as e:  # ELOOP: a planted link
+        raise SystemExit(f'cannot write {log_file} ({e.strerror}): the demo '
+                         'writes no file through a symlink; remove it or '
+                         'pass another --work-dir') from None
+    with os.fdopen(fd, 'a') as log:
         log.write(f"+ python {' '.join(args)}\n")
         proc = subprocess.Popen([sys.executable, *args],
                                 cwd=ROOT,
@@ -161,14 +171,22 @@ def prepare(log_file: str, uft: bool) -> None:
     status.done('ready')
 
 
+def resume(work_dir: str) -> List[str]:
+    """``['--resume']`` where an earlier demo run trained in ``work_dir``
+    (it is continued, or reused when it ended: tools/train.py refuses a
+    fresh run in a used work dir)."""
+    return ['--resume'] if osp.lexists(
+        osp.join(ROOT, work_dir, 'last_checkpoint')) else []
+
+
 def train_and_test(title: str, config: str, work_dir: str,
                    ratio: float) -> float:
     """Train a config, test its last checkpoint; the test top-1."""
     status = Status(title)
     log_file = osp.join(work_dir, 'demo.log')
     run([
-        'tools/train.py', config, '--work-dir', work_dir, '--cfg-options',
-        f'train_dataloader.dataset.ratio={ratio}',
+        'tools/train.py', config, '--work-dir', work_dir, *resume(work_dir),
+        '--cfg-options', f'train_dataloader.dataset.ratio={ratio}',
         'default_hooks.logger.interval=5'
     ], log_file, status, title)
     with open(osp.join(ROOT, work_dir, 'last_checkpoint')) as f:
@@ -199,6 +217,11 @@ def evaluate(checkpoint: str, work_dir: str, shots: int) -> dict:
     """UFT's three protocols on the digits (tools/analysis/uft_evaluate.py)."""
     table = osp.join(work_dir, 'protocols.json')
     status = Status(f'protocols, {osp.basename(work_dir)}')
+    if osp.isfile(osp.join(ROOT, table)):  # an earlier demo's, same weights
+        with open(osp.join(ROOT, table)) as f:
+            result = json.load(f)
+        status.done(f'done before: {table}')
+        return result
     run([
         'tools/analysis/uft_evaluate.py', checkpoint, '--features',
         'configs/uft/eval/effnetlite0_digits_retrieval_clustering.py',
@@ -219,7 +242,7 @@ def unsupervised(work_dir: str, shots: int) -> Tuple[dict, dict]:
     status = Status('unsupervised finetuning')
     run([
         'tools/train.py', 'configs/uft/effnetlite0_digits.py', '--work-dir',
-        uft_dir
+        uft_dir, *resume(uft_dir)
     ], osp.join(uft_dir, 'demo.log'), status, 'unsupervised finetuning')
     status.done('trained')
     with open(osp.join(ROOT, uft_dir, 'last_checkpoint')) as f:
@@ -255,6 +278,10 @@ def main() -> None:
     args = parser.parse_args()
     suffix, methods = PRESETS[args.preset]
     methods = args.methods or methods
+    # one folder a preset and labelled fraction: a rerun resumes its runs
+    args.work_dir = osp.join(
+        args.work_dir,
+        args.preset + ('' if args.ratio == 0.1 else f'_ratio{args.ratio:g}'))
     print(f'mmft demo ({args.preset}): ImageNet EfficientNet-Lite0 on '
           f"scikit-learn's digits, {args.ratio:.0%} of the training labels; "
           f'logs in {args.work_dir}/<method>/demo.log')

@@ -17,9 +17,12 @@ from mmengine.runner import Runner
 
 import mmft  # noqa: F401  (registries)
 from mmft.utils import innermost_dataset
+from mmft.utils.cfg_options import check_cfg_options
 from mmft.utils.launch import (add_safety_hooks, add_trust_argument,
                                check_paths, default_work_dir,
-                               distributed_session, set_dataloader_defaults)
+                               distributed_session, is_first_rank,
+                               set_dataloader_defaults)
+from mmft.utils.work_dir import check_no_symlinks
 
 
 def parse_args() -> argparse.Namespace:
@@ -71,6 +74,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.amp:
         cfg.test_cfg.fp16 = True
     if args.cfg_options is not None:  # before --tta wraps cfg.model
+        check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     if args.tta:
         cfg.setdefault('tta_model', dict(type='mmpretrain.AverageClsScoreTTA'))
@@ -99,6 +103,8 @@ def main() -> None:
     cfg = merge_args(Config.fromfile(args.config), args)
     check_paths(cfg, fields=('test_dataloader', ), checkpoints=False)
     add_safety_hooks(cfg, trusted=args.trust_checkpoint)
+    if is_first_rank():  # rank 0 writes the config dump and logs there
+        check_no_symlinks(cfg.work_dir)
     with distributed_session(cfg):
         if 'runner_type' in cfg:
             runner = RUNNERS.build(cfg)

@@ -15,11 +15,12 @@ from mmengine.runner import Runner
 
 import mmft  # noqa: F401  (registries)
 from mmft.utils import latest_loadable_checkpoint, validate_on_train_holdout
+from mmft.utils.cfg_options import check_cfg_options
 from mmft.utils.launch import (add_safety_hooks, add_trust_argument,
                                check_paths, default_work_dir,
                                distributed_session, is_first_rank,
                                set_dataloader_defaults)
-from mmft.utils.work_dir import WorkDirLock, check_no_symlinks
+from mmft.utils.work_dir import WorkDirLock, check_fresh_run, check_no_symlinks
 
 
 def parse_args() -> argparse.Namespace:
@@ -101,6 +102,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                            'dict(base_batch_size=...) in the config')
         cfg.auto_scale_lr.enable = True
     if args.cfg_options is not None:
+        check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     if args.val_from_train is not None:
         validate_on_train_holdout(cfg, args.val_from_train)
@@ -135,6 +137,8 @@ def main() -> None:
     if is_first_rank():  # rank 0 writes the work dir; the lock lives on
         check_no_symlinks(cfg.work_dir)
         lock = WorkDirLock(cfg.work_dir)  # noqa: F841
+    if not cfg.get('resume'):  # every rank: each stops on its own
+        check_fresh_run(cfg.work_dir)
     resolve_resume(cfg)
     with distributed_session(cfg):
         if 'runner_type' in cfg:

@@ -123,12 +123,16 @@ class ClassSubsetDataset:
         if hasattr(self.dataset, 'full_init'):
             self.dataset.full_init()
         labels = np.asarray(self.dataset.get_gt_labels(), dtype=np.int64)
+        num_classes = len(self._metainfo.get('classes') or
+                          ()) or int(labels.max(initial=-1)) + 1
         if self.subset_file is not None:
             paths = [
                 self.dataset.get_data_info(i)['img_path']
                 for i in range(len(labels))
             ]
-            self.indices = listed_subset(labels, paths, self._list_path())
+            path = self._list_path()
+            self.indices = listed_subset(labels, paths, path)
+            self._check_every_class(labels, num_classes, path)
             how = f'listed in {self.subset_file}'
         elif self.shots is None:
             self.indices = per_class_subset(labels, self.ratio, self.seed)
@@ -137,14 +141,41 @@ class ClassSubsetDataset:
             self.indices = per_class_shots(labels, self.shots, self.seed)
             how = f'ratio={self.ratio}, shots={self.shots}, seed={self.seed}'
         if self.holdout:
+            kept = len(self.indices)
             self.indices = holdout_part(labels, self.indices, self.holdout,
                                         self.seed, self.part)
             how += f'; the {self.part} part of a {self.holdout:g} holdout'
-        counts = np.bincount(labels[self.indices])
+            if not len(self.indices):
+                raise ValueError(
+                    f'ClassSubsetDataset: the {self.part} part of holdout='
+                    f'{self.holdout:g} (--val-from-train) holds no sample: '
+                    f'a class gives samples to it only when it has 2 or more '
+                    f'of the {kept} kept ({how}), and none has. Keep more '
+                    'samples (train_dataloader.dataset.ratio or .shots) or '
+                    'validate on the config\'s val_dataloader.')
+        counts = np.bincount(labels[self.indices], minlength=num_classes)
         MMLogger.get_current_instance().info(
             f'ClassSubsetDataset: kept {len(self.indices)} of {len(labels)} '
             f'samples ({how}), {counts.min()}-{counts.max()} per class')
         self._fully_initialized = True
+
+    def _check_every_class(self, labels: np.ndarray, num_classes: int,
+                           path: str) -> None:
+        """Refuse a ``subset_file`` that lists no image of some class."""
+        counts = np.bincount(labels[self.indices], minlength=num_classes)
+        empty = np.flatnonzero(counts == 0).tolist()
+        if not empty:
+            return
+        names = self._metainfo.get('classes')
+        shown = ', '.join(f'{c} ({names[c]!r})' if names else str(c)
+                          for c in empty[:8])
+        if len(empty) > 8:
+            shown += f' and {len(empty) - 8} more'
+        raise ValueError(
+            f'ClassSubsetDataset: subset_file {path!r} lists no image of '
+            f'{len(empty)} of the {num_classes} classes: {shown}. The model '
+            'would never see a label of them in training. Use a list that '
+            'names every class (train_dataloader.dataset.subset_file).')
 
     def _list_path(self) -> str:
         """``subset_file`` as given, else below the dataset's data root."""

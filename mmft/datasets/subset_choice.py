@@ -117,7 +117,8 @@ def listed_subset(labels: np.ndarray, paths: Sequence[str],
 
     Raises:
         ValueError: A listed image is missing, ambiguous or labelled
-            otherwise, naming the line.
+            otherwise, or its label is not an integer, naming the line; or
+            the list names no image.
     """
     where = ({}, {})  # by the last two components, by the file name
     for i, path in enumerate(paths):
@@ -135,9 +136,14 @@ def listed_subset(labels: np.ndarray, paths: Sequence[str],
                 index = where[1].get(_tail(fields[0], 1), index)
             problem = ('is not in the dataset' if index is None else
                        'names several images' if index < 0 else None)
-            if problem is None and len(fields) > 1 and \
-                    int(fields[1]) != labels[index]:
-                problem = (f'has label {fields[1]} but the dataset labels it '
+            listed = fields[1] if len(fields) > 1 else None
+            if problem is None and listed is not None and \
+                    not listed.lstrip('-').isdigit():
+                problem = (f'has label {listed!r}, not an integer (a line is '
+                           '"path label")')
+            elif problem is None and listed is not None and \
+                    int(listed) != labels[index]:
+                problem = (f'has label {listed} but the dataset labels it '
                            f'{labels[index]}')
             if problem:
                 raise ValueError(
@@ -145,4 +151,9 @@ def listed_subset(labels: np.ndarray, paths: Sequence[str],
                     f'{subset_file!r} ({fields[0]!r}) {problem} '
                     '(train_dataloader.dataset.subset_file)')
             keep.append(index)
+    if not keep:
+        raise ValueError(
+            f'ClassSubsetDataset: subset_file {subset_file!r} lists no image '
+            '(it is empty or blank; a line is "path label") '
+            '(train_dataloader.dataset.subset_file)')
     return np.unique(np.asarray(keep, dtype=np.int64))

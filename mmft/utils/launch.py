@@ -1,6 +1,7 @@
 """Helpers shared by ``tools/train.py`` and ``tools/test.py``."""
 import argparse
 import contextlib
+import datetime
 import os
 import os.path as osp
 from typing import Iterator, Sequence, Tuple
@@ -9,9 +10,13 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
 
-from .slurm import slurm_env
+from .slurm import check_master_addr, slurm_env
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+#: Seconds the process group waits for its set-up and each collective
+#: unless ``env_cfg.dist_cfg.timeout`` says otherwise (NCCL's default; gloo's
+#: would be 30 minutes).
+DIST_TIMEOUT_S = 600
 
 
 def config_name(config: str) -> str:
@@ -133,18 +138,37 @@ def setup_cpu_distributed(cfg: Config) -> None:
     ``SLURM_NODELIST``, parsed in Python (``MASTER_ADDR``/``MASTER_PORT``
     override them); the launcher then continues as ``'pytorch'`` (env://),
     because mmengine's own Slurm start runs ``scontrol`` through a shell on
-    the node list. mmengine's ``init_dist`` calls ``torch.cuda.set_device``,
+    the node list. ``MASTER_ADDR`` must resolve (else the tasks would wait
+    for each other until the timeout), and the process group gets a bounded
+    timeout, ``env_cfg.dist_cfg.timeout`` seconds (default
+    :data:`DIST_TIMEOUT_S`), for its set-up and every collective after it.
+    mmengine's ``init_dist`` calls ``torch.cuda.set_device``,
     which fails without a GPU: where no GPU is present we start the gloo
     process group ourselves (mmengine then skips its own) and wrap the model
     in DDP without device ids. On GPU machines mmengine starts NCCL.
     """
+    origin = 'MASTER_ADDR'
     if cfg.get('launcher') == 'slurm':
-        slurm_env()
+        origin = slurm_env()
         cfg.launcher = 'pytorch'
-    if cfg.get('launcher') != 'pytorch' or torch.cuda.is_available():
+    if cfg.get('launcher') != 'pytorch':
+        return
+    check_master_addr(origin)
+    if not cfg.get('env_cfg'):  # (setdefault would store a copy)
+        cfg.env_cfg = dict(dist_cfg=dict(backend='nccl'))
+    if not cfg.env_cfg.get('dist_cfg'):
+        cfg.env_cfg.dist_cfg = dict(backend='nccl')
+    timeout = cfg.env_cfg.dist_cfg.setdefault('timeout', DIST_TIMEOUT_S)
+    if isinstance(timeout,
+                  bool) or not isinstance(timeout,
+                                          (int, float)) or timeout <= 0:
+        raise ValueError('env_cfg.dist_cfg.timeout must be a number of '
+                         f'seconds > 0, got {timeout!r}')
+    if torch.cuda.is_available():
         return
     if not torch_dist.is_initialized():
-        torch_dist.init_process_group(backend='gloo')
+        torch_dist.init_process_group(
+            backend='gloo', timeout=datetime.timedelta(seconds=timeout))
     wrapper = cfg.get('model_wrapper_cfg') or dict(
         type='MMDistributedDataParallel')
     wrapper.update(device_ids=None, broadcast_buffers=False)
@@ -181,6 +205,7 @@ SAFETY_HOOKS = dict(
     safe_loading=dict(type='mmft.SafeLoadingHook'),
     class_consistency=dict(type='mmft.ClassConsistencyHook'),
     finite_state=dict(type='mmft.FiniteStateHook'),
+    resume_check=dict(type='mmft.ResumeCheckHook'),
 )
 PLAIN_CHECKPOINT_HOOKS = ('CheckpointHook', 'mmengine.CheckpointHook')
 
@@ -209,7 +234,9 @@ def add_safety_hooks(cfg: Config, trusted: Sequence[str] = ()) -> None:
     """
     cfg.trusted_checkpoints = list(cfg.get('trusted_checkpoints')
                                    or []) + list(trusted)
-    hooks = cfg.setdefault('default_hooks', {})
+    if cfg.get('default_hooks') is None:  # (setdefault would store a copy)
+        cfg.default_hooks = {}
+    hooks = cfg.default_hooks
     for name, hook in SAFETY_HOOKS.items():
         if name not in hooks:  # a config may still turn one off with None
             hooks[name] = dict(hook)

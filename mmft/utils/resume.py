@@ -15,9 +15,15 @@ _STEP = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
 def _named_checkpoint(work_dir: str) -> Optional[str]:
     """The file ``work_dir/last_checkpoint`` names, resolved in the work dir.
 
-    A relative entry is relative to the work dir. An absolute one that does
-    not exist (the work dir was moved) is looked up by its file name in the
-    work dir.
+    A relative entry is relative to the work dir. An absolute one outside
+    the work dir (the work dir was moved or copied) is looked up by its file
+    name in the work dir: a copied work dir resumes its own checkpoint, not
+    the original's.
+
+    Raises:
+        CheckpointLoadError: The entry names a file outside the work dir that
+            exists while the work dir has no file of that name: resuming it
+            would continue another run's checkpoint.
     """
     record = osp.join(work_dir, 'last_checkpoint')
     if not osp.isfile(record):
@@ -28,9 +34,25 @@ def _named_checkpoint(work_dir: str) -> Optional[str]:
         return None
     if not osp.isabs(name):
         return osp.join(work_dir, name)
-    if osp.exists(name):
+    own = osp.join(work_dir, osp.basename(name))
+    inside = osp.realpath(osp.dirname(name)) == osp.realpath(work_dir)
+    if inside:
         return name
-    return osp.join(work_dir, osp.basename(name))
+    if not osp.exists(name) or osp.exists(own):
+        if osp.exists(name):
+            print_log(
+                f'--resume: {record} names {name}, outside the work dir '
+                f'(a copy of another work dir?): resuming {own}, the work '
+                'dir\'s own file of that name',
+                logger='current',
+                level=logging.WARNING)
+        return own
+    raise CheckpointLoadError(
+        f'--resume: {record} names {name}, which is outside the work dir '
+        f'(was the work dir copied?), and the work dir has no '
+        f'{osp.basename(name)} of its own ({own} does not exist). Resume '
+        f'that run in its own work dir, or pass the checkpoint to resume '
+        f'from: --resume {name}')
 
 
 def resume_candidates(work_dir: str) -> List[str]:

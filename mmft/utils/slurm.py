@@ -1,6 +1,7 @@
 """Slurm's environment for torch.distributed, read without a shell."""
 import os
 import re
+import socket
 
 _HOST_PART = re.compile(
     r'[A-Za-z0-9._-]+|\[(\d+)(?:-\d+)?(?:,\d+(?:-\d+)?)*\]')
@@ -40,8 +41,13 @@ def first_slurm_host(nodelist: str) -> str:
     return host
 
 
-def slurm_env() -> None:
-    """torch.distributed's environment from Slurm's (one task a process)."""
+def slurm_env() -> str:
+    """torch.distributed's environment from Slurm's (one task a process).
+
+    Returns:
+        str: Where ``MASTER_ADDR`` came from, for messages.
+    """
+    origin = 'MASTER_ADDR'
     for slurm, name in (('SLURM_PROCID', 'RANK'), ('SLURM_NTASKS',
                                                    'WORLD_SIZE')):
         if slurm not in os.environ:
@@ -54,6 +60,7 @@ def slurm_env() -> None:
                                os.environ.get('SLURM_JOB_NODELIST'))
         if nodes:
             os.environ['MASTER_ADDR'] = first_slurm_host(nodes)
+            origin = f'the first host of SLURM_NODELIST={nodes!r}'
         elif os.environ['WORLD_SIZE'] == '1':
             os.environ['MASTER_ADDR'] = '127.0.0.1'
         else:
@@ -62,3 +69,30 @@ def slurm_env() -> None:
                 'set, so the tasks cannot find each other: set MASTER_ADDR '
                 'to the address of the first node')
     os.environ.setdefault('MASTER_PORT', '29500')
+    return origin
+
+
+def check_master_addr(origin: str = 'MASTER_ADDR') -> None:
+    """Fail at once when ``MASTER_ADDR`` does not resolve to an address.
+
+    torch's rendezvous retries an unresolvable name until its timeout (30
+    minutes by default): every task of the job would wait that long, or
+    until the job's time limit, without saying why.
+
+    Args:
+        origin (str): Where the address came from, for the message.
+
+    Raises:
+        RuntimeError: Naming the address and where it came from.
+    """
+    addr = os.environ.get('MASTER_ADDR')
+    if not addr:
+        return
+    try:
+        socket.getaddrinfo(addr, None)
+    except (OSError, UnicodeError) as e:
+        raise RuntimeError(
+            f'MASTER_ADDR={addr!r} (from {origin}) does not resolve to an '
+            f'address on this node ({e}), so the tasks cannot meet. Set '
+            'MASTER_ADDR to the first node\'s address or a name this node '
+            'resolves.') from None

@@ -81,3 +81,37 @@ def check_no_symlinks(work_dir: str) -> None:
                 f'{os.readlink(entry.path)!r}: mmft writes checkpoints, logs '
                 'and the config there and does not write through links. '
                 'Remove it, or pass another --work-dir.')
+
+
+class WorkDirInUseError(RuntimeError):
+    """A fresh run was started in the work dir of an earlier run."""
+
+
+def check_fresh_run(work_dir: str) -> None:
+    """Refuse to start a fresh run in the work dir of an earlier run.
+
+    A work dir with ``last_checkpoint`` holds a run that saved a checkpoint.
+    A fresh run there would log beside it (``plot_loss.py`` would draw both
+    as one curve) and, killed before its own first save, be ``--resume``\\ d
+    from the earlier run's checkpoint, with that run's weights and lr.
+
+    Args:
+        work_dir (str): The run's work dir.
+
+    Raises:
+        WorkDirInUseError: Naming the checkpoint and what to do instead.
+    """
+    record = osp.join(work_dir, 'last_checkpoint')
+    if not osp.lexists(record):
+        return
+    try:
+        with open(record) as f:
+            named = f.read().strip() or '(empty)'
+    except OSError as e:
+        named = f'(unreadable: {e})'
+    raise WorkDirInUseError(
+        f'work_dir {work_dir!r} holds an earlier run (its last_checkpoint '
+        f'names {named}). To continue that run pass --resume; to start a '
+        'new run pass another --work-dir (or move this one away). A fresh '
+        'run here would mix its logs and checkpoints with the earlier '
+        'run\'s.')

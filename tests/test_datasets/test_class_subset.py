@@ -175,3 +175,53 @@ def test_a_tllib_image_list_keeps_exactly_its_images(tmp_path):
                 dataset=inner,
                 ratio=0.5,
                 subset_file='train_15.txt'))
+
+
+@pytest.mark.parametrize(
+    'text,message',
+    [
+        # class2 omitted: it would train without it and log 1-1 per class
+        ('train/class0/3.png 0\ntrain/class1/1.png 1\n',
+         r"lists no image of 1 of the 3 classes: 2 \('class2'\)"),
+        ('\n  \n', 'lists no image .*it is empty or blank'),
+        ('train/class0/3.png 0\ntrain/class1/1.png one\n',
+         r"line 2 .*'train/class1/1.png'\) has label 'one', not an integer"),
+    ])
+def test_a_bad_image_list_names_the_file_and_what_is_missing(
+        tmp_path, text, message):
+    root = make_dataset(str(tmp_path / 'data'), train=(5, 4, 3))
+    (tmp_path / 'list.txt').write_text(text)
+    init_default_scope('mmft')
+    with pytest.raises(ValueError, match=message) as err:
+        DATASETS.build(
+            dict(
+                type='ClassSubsetDataset',
+                subset_file=str(tmp_path / 'list.txt'),
+                dataset=dict(
+                    type='CustomDataset',
+                    data_root=root,
+                    data_prefix='train',
+                    pipeline=[])))
+    assert f"subset_file '{tmp_path / 'list.txt'}'" in str(err.value)
+
+
+def test_an_empty_holdout_part_says_why(tmp_path):
+    """One kept sample a class: the val part of --val-from-train is empty
+    (numpy's 'zero-size array' before)."""
+    root = make_dataset(str(tmp_path / 'data'), train=(5, 4, 3))
+    init_default_scope('mmft')
+    with pytest.raises(
+            ValueError,
+            match=r'the val part of holdout=0.2 \(--val-from-train\) holds '
+            r'no sample: .*2 or more of the 3 kept'):
+        DATASETS.build(
+            dict(
+                type='ClassSubsetDataset',
+                shots=1,
+                holdout=0.2,
+                part='val',
+                dataset=dict(
+                    type='CustomDataset',
+                    data_root=root,
+                    data_prefix='train',
+                    pipeline=[])))

@@ -63,3 +63,23 @@ def test_configs_get_it_by_name_and_a_dataloader_names_the_file(images):
                 ])))
     with pytest.raises(OSError, match='b_truncated.png'):
         list(loader)
+
+
+def test_nan_pixels_of_a_float_image_name_it(tmp_path):
+    """A float TIFF read unchanged: before, the batch's loss was NaN and
+    the error named a loss term, not the image."""
+    img = np.full((8, 8, 3), 0.5, np.float32)
+    img[1, 2, 0] = np.nan
+    img[3, 3, 1] = np.inf
+    path = str(tmp_path / 'scan.tiff')
+    assert cv2.imwrite(path, img)
+    with pytest.raises(
+            ValueError,
+            match=r"image '.*scan.tiff' holds 2 NaN/inf pixel value\(s\) \(a "
+            r"floating-point float32 file, loaded with color_type='unchanged'"
+    ):
+        LoadImageFromFile(color_type='unchanged')(dict(img_path=path))
+    img[1, 2, 0] = img[3, 3, 1] = 0.25
+    assert cv2.imwrite(path, img)
+    out = LoadImageFromFile(color_type='unchanged')(dict(img_path=path))
+    np.testing.assert_array_equal(out['img'], img)

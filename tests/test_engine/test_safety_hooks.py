@@ -2,6 +2,7 @@
 finite state, class consistency, safe loading and safe checkpoint writes."""
 import os
 import os.path as osp
+import re
 import shutil
 
 import pytest
@@ -27,6 +28,24 @@ class PoisonHook(Hook):
                          outputs=None) -> None:
         with torch.no_grad():
             get_ori_model(runner.model).head.fc.bias[0] = float('nan')
+
+
+@HOOKS.register_module(force=True)
+class BlowUpHook(Hook):
+    """Scales the head's bias by 1e6 after iteration 3 and makes it NaN
+    after iteration 4: a run that diverges after its second save."""
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
+                         outputs=None) -> None:
+        bias = get_ori_model(runner.model).head.fc.bias
+        with torch.no_grad():
+            if runner.iter + 1 == 3:
+                bias.fill_(1e6)
+            elif runner.iter + 1 == 4:
+                bias[0] = float('nan')
 
 
 def checkpoints(work_dir) -> list:
@@ -60,6 +79,10 @@ def test_diverging_cotuning_stops_before_saving_infinite_state(
     assert 'after iteration 3' in message
     assert "'backbone.layer1.0.bn1.running_var'" in message
     assert f'Newest all-finite checkpoint: {tmp_path}/iter_2.pth' in message
+    # iter_2.pth holds values near 1e18: resuming it cannot help
+    assert 'from the weights this run started from' in message
+    assert "--resume would not help: it restores the checkpoint's " \
+        'optimizer state, its lr included' in message
     assert checkpoints(tmp_path) == ['iter_1.pth', 'iter_2.pth']
     for name in checkpoints(tmp_path):
         assert first_non_finite(load(osp.join(tmp_path,
@@ -76,6 +99,38 @@ def test_a_non_finite_final_state_fails_the_run(assets, tmp_path):
             match=r"training ended \(iteration 1\).*"
             r"'head.fc.bias' holds 1 NaN"):
         Runner.from_cfg(cfg).train()
+
+
+@pytest.mark.slow
+def test_divergence_advice_names_the_checkpoint_before_the_blow_up(
+        assets, tmp_path):
+    cfg = tiny_cfg(assets, tmp_path, max_iters=4)
+    cfg.default_hooks.checkpoint.interval = 1
+    cfg.custom_hooks.append(dict(type='BlowUpHook'))
+    with pytest.raises(FloatingPointError) as err:
+        Runner.from_cfg(cfg).train()
+    message = str(err.value)
+    assert f'Newest all-finite checkpoint: {tmp_path}/iter_3.pth' in message
+    assert re.search(
+        r'; 1e\+06 at iteration 3\. Start a new run \(another '
+        rf'--work-dir\) from {tmp_path}/iter_2.pth \(the newest '
+        'save within 100 times', message), message
+
+
+def test_non_finite_starting_weights_are_named(assets, tmp_path):
+    """A NaN in the pretrained backbone: before, the first loss was NaN
+    and the error named a loss term, not the weight."""
+    state = load(assets[1])['state_dict']
+    state['backbone.layer2.0.conv1.weight'][0, 0, 0, 0] = float('nan')
+    torch.save(dict(state_dict=state), tmp_path / 'nan.pth')
+    cfg = tiny_cfg(assets, tmp_path / 'w', max_iters=1)
+    cfg.model.backbone.init_cfg.checkpoint = str(tmp_path / 'nan.pth')
+    with pytest.raises(
+            FloatingPointError,
+            match=r'the weights training starts from \(iteration 0\) are '
+            r"not finite: 'backbone.layer2.0.conv1.weight' holds 1 NaN"):
+        Runner.from_cfg(cfg).train()
+    assert checkpoints(tmp_path / 'w') == []
 
 
 # -------------------------------------------------------- class consistency
@@ -179,6 +234,28 @@ def test_payload_checkpoints_run_no_code(assets, tmp_path, key):
     with pytest.raises(UnsafeCheckpointError, match='evil.pth.*io.open'):
         Runner.from_cfg(cfg).train()
     assert not osp.exists(marker)
+
+
+def test_a_resumed_meta_config_is_not_run(assets, tmp_path):
+    """``Runner.resume`` runs ``meta['config']`` as Python
+    (``Config.fromstring``) to read ``gpu_ids``: a file that loads with
+    weights_only=True could still run code on --resume."""
+    from mmengine.logging import MessageHub
+    marker = tmp_path / 'MARKER'
+    crafted = str(tmp_path / 'crafted.pth')
+    torch.save(
+        dict(
+            state_dict=load(assets[1])['state_dict'],
+            meta=dict(
+                epoch=0,
+                iter=0,
+                config=f'x = open({str(marker)!r}, "w")\ngpu_ids = [0]\n'),
+            message_hub=MessageHub.get_instance('crafted').state_dict()),
+        crafted)
+    cfg = tiny_cfg(assets, tmp_path / 'w', max_iters=1)
+    cfg.resume, cfg.load_from = True, crafted
+    Runner.from_cfg(cfg).train()
+    assert not marker.exists()
 
 
 @pytest.mark.slow

@@ -62,3 +62,25 @@ def test_loss_curves_of_a_resumed_run(tmp_path):
                    str(tmp_path / 'loss.png'))
     assert 'loss, loss_cce, accuracy/top1' in out
     assert (tmp_path / 'loss.png').stat().st_size > 5000
+
+
+def test_a_second_fresh_run_is_drawn_alone(tmp_path):
+    """A fresh run of 3 iterations, then a fresh run of 2 in the same work
+    dir (killed before its first save): before, one curve of both."""
+    work = tmp_path / 'work'
+    runs = [[1, 2, 3], [1, 2]]
+    for n, (stamp, steps) in enumerate(
+            zip(('20260101_000000', '20260102_000000'), runs)):
+        (work / stamp / 'vis_data').mkdir(parents=True)
+        (work / stamp / 'vis_data' / 'scalars.json').write_text(''.join(
+            json.dumps(dict(lr=0.1, loss=10. * n + s, step=s)) + '\n'
+            for s in steps))
+    tool = load_tool('../analysis/plot_loss')
+    files, earlier = tool.newest_run(tool.scalar_files(str(work)))
+    assert [f.split('/')[-3] for f in files] == ['20260102_000000']
+    assert [f.split('/')[-3] for f in earlier] == ['20260101_000000']
+    train, _ = tool.read_series(files)
+    assert train['loss'] == ([1, 2], [11., 12.])
+    out = run_tool(python(), 'tools/analysis/plot_loss.py', str(work), '--out',
+                   str(tmp_path / 'loss.png'))
+    assert 'left out 1 start(s) of earlier runs' in out

@@ -327,3 +327,69 @@ def test_unknown_keys_are_refused_not_dropped():
         depths=(1, 1, 1, 1), dims=(8, 16, 32, 64), num_classes=0)
     with pytest.raises(LayoutError, match='classifier'):
         convert(headless.state_dict(), 'timm')
+
+
+def damage(state, how):
+    key = 'encoder.layers.encoder_layer_1.self_attention.out_proj.weight'
+    if how == 'int64':
+        state[key] = (state[key] * 100).long()
+    elif how == 'shape':
+        state[key] = state[key][:, :16].clone()
+    else:
+        state[key][3, 4] = float('nan')
+
+
+@pytest.mark.parametrize(
+    'how,message', [
+        ('int64', r"'backbone.layers.1.attn.proj.weight' of .*tv.pth is "
+         r'torch.int64, not floating-point weights'),
+        ('shape',
+         r"do not load \(strict=True\) into ImageClassifier .*: shape "
+         r"'backbone.layers.1.attn.proj.weight' \(32, 16\) where the model "
+         r'has \(32, 32\)'),
+        ('nan', r"'backbone.layers.1.attn.proj.weight' of .*tv.pth holds 1 "
+         r'NaN/inf value'),
+    ],
+    ids=['int64', 'shape', 'nan'])
+def test_damaged_weights_are_refused_not_written(tmp_path, capsys, how,
+                                                 message):
+    """Before, each was written and the tool printed that it loads."""
+    state = randomized(tiny_source('torchvision', 'vit')[0]).state_dict()
+    damage(state, how)
+    src = str(tmp_path / 'tv.pth')
+    torch.save(state, src)
+    tool = load_tool('torchvision_to_mmpretrain')
+    with pytest.raises(ValueError, match=message):
+        tool.main([src, str(tmp_path / 'mm.pth')])
+    assert not osp.exists(tmp_path / 'mm.pth')
+    assert 'strict=True' not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('content', ['pickle', 'truncated'])
+def test_an_unreadable_safetensors_file_is_named(tmp_path, content):
+    from safetensors.torch import save_file
+
+    from mmft.utils import CheckpointLoadError
+    state = tiny_source('timm', 'vit')[0].state_dict()
+    src = str(tmp_path / 'model.safetensors')
+    if content == 'pickle':  # a .pth under the name
+        torch.save(state, src)
+    else:
+        save_file(state, src)
+        data = open(src, 'rb').read()
+        open(src, 'wb').write(data[:len(data) // 2])
+    with pytest.raises(
+            CheckpointLoadError,
+            match=f"cannot read '{re.escape(src)}' as safetensors"):
+        load_tool('timm_to_mmpretrain').main([src, str(tmp_path / 'mm.pth')])
+    assert not osp.exists(tmp_path / 'mm.pth')
+
+
+def test_a_resnet_is_sent_to_the_resnet_converter():
+    state = torchvision.models.resnet18(weights=None).state_dict()
+    for source in ('torchvision', 'timm'):
+        with pytest.raises(
+                LayoutError,
+                match='look like a ResNet: use tools/model_converters/'
+                'torchvision_resnet_to_mmpretrain.py'):
+            convert(state, source)

@@ -9,7 +9,7 @@ from mmengine.registry import init_default_scope
 
 import mmft.models  # noqa: F401
 from mmft.registry import MODELS
-from tests.helpers import ROOT, python, run_tool
+from tests.helpers import ROOT, python, run_in_process, run_tool
 
 
 def load_tool(name):
@@ -171,3 +171,34 @@ def test_moco_query_encoder_becomes_the_backbone(tmp_path, version):
                 dict(state_dict=state), fc='neck')
     with pytest.raises(KeyError, match='not a MoCo'):
         load_tool('moco_to_mmpretrain').convert(tv.state_dict())
+
+
+@pytest.mark.parametrize('tool', ['resnet', 'moco'])
+def test_resnet_converters_refuse_damaged_weights(tmp_path, tool):
+    """A NaN in a kernel, or a kernel of another shape: before, written."""
+    import torchvision
+    state = torchvision.models.resnet18(weights=None).state_dict()
+    state['layer3.1.conv2.weight'][0, 0, 0, 0] = float('nan')
+    if tool == 'moco':
+        state = {f'module.encoder_q.{k}': v for k, v in state.items()}
+    src, out = str(tmp_path / 'src.pth'), str(tmp_path / 'mm.pth')
+    torch.save(dict(state_dict=state), src)
+    script = dict(
+        resnet='torchvision_resnet_to_mmpretrain.py',
+        moco='moco_to_mmpretrain.py')[tool]
+    with pytest.raises(
+            ValueError,
+            match=r"'backbone.layer3.1.conv2.weight' of .*src.pth holds 1 "
+            'NaN/inf value'):
+        run_in_process(f'model_converters/{script}', src, out)
+    state = torchvision.models.resnet18(weights=None).state_dict()
+    state['layer1.0.conv1.weight'] = state['layer1.0.conv1.weight'][:, :32]
+    torch.save(state, src)
+    if tool == 'resnet':  # the wrong-shaped kernel
+        with pytest.raises(
+                ValueError,
+                match=r'do not load \(strict=True\) into ImageClassifier '
+                r".*'depth': 18.*: shape 'backbone.layer1.0.conv1.weight' "
+                r'\(64, 32, 3, 3\) where the model has \(64, 64, 3, 3\)'):
+            run_in_process(f'model_converters/{script}', src, out)
+    assert not osp.exists(out)

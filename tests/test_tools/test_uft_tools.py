@@ -76,6 +76,6 @@ def test_uft_train_resume_then_evaluate(tmp_path):
     run_tool(python(), 'tools/analysis/tsne_features.py',
              'tests/configs/tiny_fewshot.py', source,
              osp.join(work, 'epoch_2.pth'), '--names', 'before', 'after',
-             '--out', figure, '--cfg-options', f'data_root={root}',
+             '--out', figure, '--cfg-options',
              f'test_dataloader.dataset.data_root={root}')
     assert osp.getsize(figure) > 10000

@@ -86,6 +86,7 @@ def test_slurm_on_gpus_starts_through_env_not_mmengines_shell(monkeypatch):
     monkeypatch.setattr(subprocess, 'getoutput', no_shell)
     monkeypatch.setattr(subprocess, 'run', no_shell)
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr('socket.getaddrinfo', lambda *a: [])  # gpu12
     slurm(
         monkeypatch,
         SLURM_PROCID='3',
@@ -96,3 +97,63 @@ def test_slurm_on_gpus_starts_through_env_not_mmengines_shell(monkeypatch):
     setup_cpu_distributed(cfg)
     assert cfg.launcher == 'pytorch'
     assert (os.environ['RANK'], os.environ['MASTER_ADDR']) == ('3', 'gpu12')
+
+
+@pytest.fixture
+def no_process_group(monkeypatch):
+    """Record the arguments of torch's process-group start (not started)."""
+    import torch.distributed as torch_dist
+    calls = []
+    monkeypatch.setattr(torch_dist, 'is_initialized', lambda: False)
+    monkeypatch.setattr(torch_dist, 'init_process_group',
+                        lambda **kwargs: calls.append(kwargs))
+    return calls
+
+
+def test_an_unresolvable_master_fails_at_once(monkeypatch, no_process_group):
+    """Before, every task waited in the rendezvous for 30 minutes (gloo's
+    default timeout) or until the job's time limit."""
+    from mmengine.config import Config
+
+    from mmft.utils.launch import setup_cpu_distributed
+    slurm(
+        monkeypatch,
+        SLURM_PROCID='1',
+        SLURM_NTASKS='2',
+        SLURM_NODELIST='gpu[07-08].invalid')
+    with pytest.raises(
+            RuntimeError,
+            match=r"MASTER_ADDR='gpu07.invalid' \(from the first host of "
+            r"SLURM_NODELIST='gpu\[07-08\].invalid'\) does not resolve"):
+        setup_cpu_distributed(Config(dict(launcher='slurm')))
+    assert no_process_group == []
+
+
+def test_the_process_group_gets_a_bounded_timeout(monkeypatch,
+                                                  no_process_group):
+    import datetime
+
+    import torch
+    from mmengine.config import Config
+
+    from mmft.utils.launch import DIST_TIMEOUT_S, setup_cpu_distributed
+    slurm(monkeypatch, MASTER_ADDR='127.0.0.1', RANK='0', WORLD_SIZE='2')
+    cfg = Config(dict(launcher='pytorch'))
+    setup_cpu_distributed(cfg)  # CPU: mmft starts gloo
+    assert no_process_group == [
+        dict(backend='gloo', timeout=datetime.timedelta(seconds=600))
+    ]
+    assert DIST_TIMEOUT_S == 600 and cfg.env_cfg.dist_cfg.timeout == 600
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    cfg = Config(
+        dict(
+            launcher='pytorch',
+            env_cfg=dict(dist_cfg=dict(backend='nccl', timeout=120))))
+    setup_cpu_distributed(cfg)  # GPUs: mmengine's init_dist reads it
+    assert cfg.env_cfg.dist_cfg.timeout == 120 and len(no_process_group) == 1
+    with pytest.raises(ValueError, match='env_cfg.dist_cfg.timeout must be'):
+        setup_cpu_distributed(
+            Config(
+                dict(
+                    launcher='pytorch',
+                    env_cfg=dict(dist_cfg=dict(timeout='10')))))

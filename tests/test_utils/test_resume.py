@@ -62,3 +62,33 @@ def test_nothing_loadable_is_an_error_naming_each_file(tmp_path):
 
 def test_an_empty_work_dir_starts_afresh(tmp_path):
     assert latest_loadable_checkpoint(str(tmp_path)) is None
+
+
+def test_a_copied_work_dir_resumes_its_own_checkpoint(tmp_path, monkeypatch):
+    """last_checkpoint holds the original's absolute path, which still
+    exists: before, the copy continued the original's checkpoint."""
+    said = []
+    monkeypatch.setattr('mmft.utils.resume.print_log',
+                        lambda msg, **kwargs: said.append(msg))
+    write_run(str(tmp_path / 'old'))
+    shutil.copytree(str(tmp_path / 'old'), str(tmp_path / 'new'))
+    found = latest_loadable_checkpoint(str(tmp_path / 'new'))
+    assert found == str(tmp_path / 'new' / 'iter_6.pth')
+    assert said == [
+        f"--resume: {tmp_path / 'new' / 'last_checkpoint'} names "
+        f"{tmp_path / 'old' / 'iter_6.pth'}, outside the work dir (a copy "
+        f"of another work dir?): resuming {tmp_path / 'new' / 'iter_6.pth'}"
+        ", the work dir's own file of that name"
+    ]
+
+
+def test_a_copy_without_that_checkpoint_stops_naming_both(tmp_path):
+    write_run(str(tmp_path / 'old'))
+    shutil.copytree(str(tmp_path / 'old'), str(tmp_path / 'new'))
+    os.remove(tmp_path / 'new' / 'iter_6.pth')
+    with pytest.raises(CheckpointLoadError) as err:
+        latest_loadable_checkpoint(str(tmp_path / 'new'))
+    message = str(err.value)
+    assert f"names {tmp_path / 'old' / 'iter_6.pth'}, which is outside the " \
+        'work dir' in message
+    assert f"({tmp_path / 'new' / 'iter_6.pth'} does not exist)" in message

@@ -4,7 +4,8 @@ import signal
 
 import pytest
 
-from mmft.utils.work_dir import (WorkDirBusyError, WorkDirLock,
+from mmft.utils.work_dir import (WorkDirBusyError, WorkDirInUseError,
+                                 WorkDirLock, check_fresh_run,
                                  check_no_symlinks)
 from tests.helpers import hold_lock
 
@@ -61,3 +62,14 @@ def test_symlinks_in_the_work_dir_are_refused(tmp_path):
     with pytest.raises(RuntimeError, match=r"symlink 'iter_2.pth' -> "):
         check_no_symlinks(str(work))
     assert target.read_text() == 'keep me'
+
+
+def test_a_fresh_run_is_refused_where_a_run_saved_a_checkpoint(tmp_path):
+    check_fresh_run(str(tmp_path / 'new'))  # no work dir yet
+    check_fresh_run(str(tmp_path))  # logs of a run killed before its save
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_2.pth'))
+    with pytest.raises(
+            WorkDirInUseError,
+            match=f'names {tmp_path}/iter_2.pth\\). To continue that run '
+            'pass --resume; to start a new run pass another --work-dir'):
+        check_fresh_run(str(tmp_path))

@@ -2,7 +2,8 @@
 
 Reads the scalars MMEngine's ``LocalVisBackend`` logs
 (``WORK_DIR/<timestamp>/vis_data/scalars.json``; the newest run when given a
-work dir; ``--resume`` runs append one file per start, all are read) and
+work dir; ``--resume`` runs append one file per start, all of the newest
+run's are read, and a start from the first iteration begins a new run) and
 draws every ``loss*`` key (or ``--keys``) against the iteration, training
 and, on a second axis, the validation metrics it finds (``--metrics``).
 
@@ -33,6 +34,41 @@ def scalar_files(path: str) -> List[str]:
         raise FileNotFoundError(f'no */vis_data/scalars.json under {path!r}: '
                                 'give a work dir or a scalars.json')
     return files
+
+
+def first_step(path: str) -> int:
+    """The first training iteration a ``scalars.json`` logged (a large
+    number for a file with none)."""
+    with open(path) as f:
+        for line in f:
+            row = json.loads(line) if line.strip() else {}
+            if 'lr' in row:
+                return int(row.get('step', row.get('iter', 0)))
+    return 1 << 62
+
+
+def newest_run(files: Sequence[str]) -> Tuple[List[str], List[str]]:
+    """The files of the newest run, and those of earlier runs.
+
+    A start that logs from an iteration at or before the first one its run
+    logged (a fresh run, not a ``--resume``) begins another run: a work dir
+    reused for a second run, or a fresh run killed before its first save and
+    started again, would otherwise draw two runs as one curve.
+
+    Args:
+        files (Sequence[str]): ``scalars.json`` files in time order.
+
+    Returns:
+        tuple: (files of the newest run, files left out).
+    """
+    start, begin = None, 0
+    for i, path in enumerate(files):
+        step = first_step(path)
+        if start is not None and step <= start:
+            begin = i
+        if start is None or i == begin:
+            start = step
+    return list(files[begin:]), list(files[:begin])
 
 
 def read_series(files: Sequence[str]) -> Tuple[Series, Series]:
@@ -77,7 +113,12 @@ def main() -> None:
         '--metrics', nargs='*', help='validation keys (every one found)')
     parser.add_argument('--out', default='loss.png')
     args = parser.parse_args()
-    train, val = read_series(scalar_files(args.path))
+    files, earlier = newest_run(scalar_files(args.path))
+    if earlier:
+        print(f'plotting the newest run ({len(files)} start(s) from '
+              f'{files[0]}); left out {len(earlier)} start(s) of earlier '
+              'runs in this work dir')
+    train, val = read_series(files)
     keys = args.keys or sorted(k for k in train if k.startswith('loss'))
     missing = [k for k in keys if k not in train]
     if missing or not keys:

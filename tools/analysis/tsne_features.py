@@ -24,7 +24,8 @@ from mmengine.runner import Runner
 from mmengine.utils import ProgressBar
 
 from mmft.registry import MODELS
-from mmft.utils import innermost_dataset, safe_checkpoint_loading
+from mmft.utils import atomic_write, innermost_dataset, safe_checkpoint_loading
+from mmft.utils.cfg_options import check_cfg_options
 
 
 @torch.no_grad()
@@ -79,6 +80,7 @@ def main() -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     cfg = Config.fromfile(args.config)
+    check_cfg_options(cfg, args.cfg_options)
     cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmft'))
     data_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
@@ -116,7 +118,8 @@ def main() -> None:
         ax.set_xticks([])
         ax.set_yticks([])
     fig.tight_layout()
-    fig.savefig(args.out, dpi=120)
+    kind = osp.splitext(args.out)[1][1:] or 'png'  # never through a link
+    atomic_write(lambda tmp: fig.savefig(tmp, format=kind, dpi=120), args.out)
     print(f'wrote {args.out}')
 
 

@@ -5,7 +5,8 @@ The source is the file shipped by the PyPI package
 result loads into ``ImageClassifier(backbone=EfficientNetLite,
 neck=GlobalAveragePooling, head=...)``: ``backbone.*`` for the backbone and
 ``head.fc.*`` for the 1000-class ImageNet classifier, which Co-tuning keeps as
-its source head.
+its source head. The result must load (``strict=True``) into that model
+with floating-point, finite values only, or nothing is written.
 
 Usage::
 
@@ -19,6 +20,7 @@ import re
 from collections import OrderedDict
 
 from mmft.utils import atomic_save, load_checkpoint_file
+from mmft.utils.convert.verify import check_loads
 
 # Blocks per stage of EfficientNet-B0 / Lite0 as mmpretrain groups them.
 STAGE_SIZES = (1, 2, 2, 6, 5)
@@ -99,6 +101,17 @@ def main() -> None:
     src_path = args.src or package_checkpoint()
     src = load_checkpoint_file(src_path, map_location='cpu', trust=args.trust)
     state_dict = convert(src)
+    fc = state_dict['head.fc.weight']
+    check_loads(
+        state_dict,
+        dict(
+            type='ImageClassifier',
+            backbone=dict(type='EfficientNetLite'),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='LinearClsHead',
+                num_classes=fc.shape[0],
+                in_channels=fc.shape[1])), src_path)
     meta = dict(source=src_path, converter=osp.basename(__file__))
     atomic_save(dict(state_dict=state_dict, meta=meta), args.out)
     print(f'wrote {len(state_dict)} tensors to {args.out}')

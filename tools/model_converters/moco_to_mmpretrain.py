@@ -14,6 +14,8 @@ MLP ``fc.0``/``fc.2`` becomes ``regularizers.projector.projection.0/2.*``
 2.2). ``--fc neck`` keeps v2's MLP as ``neck.mlp.0/2.*``, the
 ``MoCoV2Neck`` that unsupervised finetuning continues. Load such a file
 with ``load_from`` or an ``init_cfg`` of type Pretrained without prefix.
+The backbone must load (``strict=True``) into mmpretrain's ResNet of its
+depth, and every tensor be a finite float.
 
 Usage::
 
@@ -25,6 +27,8 @@ import os.path as osp
 from collections import OrderedDict
 
 from mmft.utils import atomic_save, load_checkpoint_file
+from mmft.utils.convert.verify import (check_loads, check_tensors,
+                                       resnet_backbone)
 
 PREFIXES = ('module.encoder_q.', 'encoder_q.')
 
@@ -86,6 +90,17 @@ def main() -> None:
     args = parser.parse_args()
     src = load_checkpoint_file(args.src, map_location='cpu', trust=args.trust)
     state_dict = convert(src, args.fc)
+    backbone = {
+        k: v
+        for k, v in state_dict.items() if k.startswith('backbone.')
+    }
+    check_loads(
+        backbone,
+        dict(type='ImageClassifier', backbone=resnet_backbone(backbone)),
+        args.src)
+    check_tensors({k: v
+                   for k, v in state_dict.items() if k not in backbone},
+                  source=args.src)  # the projector or neck
     meta = dict(source=osp.abspath(args.src), converter=osp.basename(__file__))
     atomic_save(dict(state_dict=state_dict, meta=meta), args.out)
     print(f'wrote {len(state_dict)} tensors to {args.out}')

@@ -7,9 +7,10 @@ torchvision's names). mmpretrain installs its tools as package data under
 ``mmpretrain/.mim/tools``, not as an importable module, so the script is
 loaded from there by path. Around it this tool adds what Co-tuning needs:
 the 1000-class ``fc`` must be there (it is the source head of
-``model.head.source_checkpoint``), the input is loaded safely, and the
-output is an mmengine checkpoint (``state_dict`` and ``meta``) written
-atomically.
+``model.head.source_checkpoint``), the input is loaded safely, the result
+must load (``strict=True``) into mmpretrain's ResNet of its depth with
+floating-point, finite values only, and the output is an mmengine
+checkpoint (``state_dict`` and ``meta``) written atomically.
 
 Usage::
 
@@ -27,6 +28,7 @@ from types import ModuleType
 import mmpretrain
 
 from mmft.utils import atomic_save, load_checkpoint_file
+from mmft.utils.convert.verify import check_loads, resnet_backbone
 
 
 def mmpretrain_converter(name: str) -> ModuleType:
@@ -83,6 +85,17 @@ def main() -> None:
     args = parser.parse_args()
     src = load_checkpoint_file(args.src, map_location='cpu', trust=args.trust)
     state_dict = convert(src)
+    fc = state_dict['head.fc.weight']
+    check_loads(
+        state_dict,
+        dict(
+            type='ImageClassifier',
+            backbone=resnet_backbone(state_dict),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='LinearClsHead',
+                num_classes=fc.shape[0],
+                in_channels=fc.shape[1])), args.src)
     meta = dict(source=osp.abspath(args.src), converter=osp.basename(__file__))
     atomic_save(dict(state_dict=state_dict, meta=meta), args.out)
     print(f'wrote {len(state_dict)} tensors to {args.out}')

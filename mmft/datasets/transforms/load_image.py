@@ -1,6 +1,7 @@
 """mmcv's ``LoadImageFromFile`` whose errors name the file."""
 from typing import Optional
 
+import numpy as np
 from mmcv.transforms import LoadImageFromFile as MMCVLoadImageFromFile
 
 from mmft.registry import TRANSFORMS
@@ -15,12 +16,15 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
     ``cannot identify image file <BytesIO>``) or an ``assert`` that
     ``python -O`` strips. Registered under the same name in mmft's scope, it
     replaces mmcv's in every config with ``default_scope = 'mmft'``, so a
-    bad image in a dataset of thousands stops the run with its path.
-    Arguments are mmcv's.
+    bad image in a dataset of thousands stops the run with its path. A
+    floating-point image (``color_type='unchanged'`` on a float TIFF or EXR)
+    with NaN or inf pixels is refused with its path too; 8- and 16-bit
+    images are not looked at. Arguments are mmcv's.
     """
 
     def transform(self, results: dict) -> Optional[dict]:
-        """Load ``results['img_path']``; raise ``OSError`` naming it."""
+        """Load ``results['img_path']``; raise ``OSError`` (unreadable) or
+        ``ValueError`` (NaN/inf pixels) naming it."""
         path = results.get('img_path')
         try:
             out = super().transform(results)
@@ -30,6 +34,16 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
             raise OSError(f'cannot read image {path!r}: the file is empty, '
                           f'truncated or not an image ({type(e).__name__}: '
                           f'{e})') from e
-        if out is not None and out.get('img') is None:
+        img = None if out is None else out.get('img')
+        if out is not None and img is None:
             raise OSError(f'cannot read image {path!r}: nothing decoded')
+        if img is not None and img.dtype.kind == 'f' and \
+                not np.isfinite(img).all():  # float files ('unchanged')
+            bad = int(np.size(img) - np.count_nonzero(np.isfinite(img)))
+            raise ValueError(
+                f'image {path!r} holds {bad} NaN/inf pixel value(s) (a '
+                f'floating-point {img.dtype} file, loaded with color_type='
+                f'{self.color_type!r}): every loss of its batch would be '
+                'NaN. Fix or drop the file, or replace the values when the '
+                'data is prepared.')
         return out

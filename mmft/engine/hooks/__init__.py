@@ -6,12 +6,13 @@ from .finite_loss_hook import FiniteLossHook
 from .finite_state_hook import FiniteStateHook
 from .momentum_encoder_hook import MomentumEncoderHook
 from .progress_bar_hook import ProgressBarHook
+from .resume_check_hook import ResumeCheckHook
 from .safe_checkpoint_hook import SafeCheckpointHook
 from .safe_loading_hook import SafeLoadingHook
 
 __all__ = [
     'CategoryRelationshipHook', 'ChannelAttentionHook', 'ChannelsLastHook',
     'ClassConsistencyHook', 'FiniteLossHook', 'FiniteStateHook',
-    'MomentumEncoderHook', 'ProgressBarHook', 'SafeCheckpointHook',
-    'SafeLoadingHook'
+    'MomentumEncoderHook', 'ProgressBarHook', 'ResumeCheckHook',
+    'SafeCheckpointHook', 'SafeLoadingHook'
 ]

@@ -1,8 +1,10 @@
 """Load checkpoints without running code from them, for a whole run."""
 import contextlib
+import logging
 from typing import Optional
 
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 
 from mmft.registry import HOOKS
 from mmft.utils import safe_checkpoint_loading
@@ -19,6 +21,8 @@ class SafeLoadingHook(Hook):
     ``weights_only=True`` with the globals of mmengine checkpoints allowed,
     and full unpickling only for the files named in the config's top-level
     ``trusted_checkpoints`` list (``tools/train.py --trust-checkpoint``).
+    A loaded checkpoint's ``meta['config']``, which ``Runner.resume`` would
+    execute, is dropped.
     """
 
     priority = 'VERY_HIGH'
@@ -33,6 +37,19 @@ class SafeLoadingHook(Hook):
         self._scope.enter_context(
             safe_checkpoint_loading(
                 runner.cfg.get('trusted_checkpoints') or ()))
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Drop ``meta['config']``: ``Runner.resume`` would run it as Python
+        (``Config.fromstring``) to read ``gpu_ids``. mmengine writes the
+        config to ``meta['cfg']``, so only a crafted file has it."""
+        meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+        if isinstance(meta, dict) and 'config' in meta:
+            meta.pop('config')
+            print_log(
+                "the loaded checkpoint's meta['config'] was dropped unread: "
+                'MMEngine would run it as Python code on --resume',
+                logger='current',
+                level=logging.WARNING)
 
     def after_run(self, runner) -> None:
         """Restore mmengine's previous loader."""

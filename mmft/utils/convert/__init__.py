@@ -80,6 +80,10 @@ def detect_arch(state_dict: Mapping[str, torch.Tensor], source: str) -> str:
     hint = (f' They look like a {other} {elsewhere[0]}: use '
             f'tools/model_converters/{other}_to_mmpretrain.py.'
             if len(elsewhere) == 1 else '')
+    if {'conv1.weight', 'layer1.0.conv1.weight', 'fc.weight'} <= set(keys):
+        hint = (' They look like a ResNet: use tools/model_converters/'
+                'torchvision_resnet_to_mmpretrain.py (torchvision\'s and '
+                'timm\'s ResNets have the same keys).')
     what = 'match more than one' if found else 'match none'
     raise LayoutError(
         f'cannot tell the architecture of this {source} checkpoint: its keys '

@@ -1,13 +1,15 @@
 """The command line of ``tools/model_converters/{torchvision,timm}_to_
 mmpretrain.py``: read a checkpoint, convert it, write it atomically."""
 import argparse
+import copy
 import os.path as osp
 from typing import Any, Dict, Optional, Sequence
 
 from ..io import atomic_save
-from ..safe_load import load_checkpoint_file
+from ..safe_load import CheckpointLoadError, load_checkpoint_file
 from . import (FAMILIES, classifier_prefix, convert, detect_arch,
                model_settings, unwrap)
+from .verify import check_loads
 
 PREPROCESSING = dict(
     torchvision='torchvision ImageNet weights take ImageNet mean/std '
@@ -35,8 +37,33 @@ def load_source(path: str, trust: bool = False) -> Dict[str, Any]:
         except ImportError as e:
             raise ImportError('reading .safetensors needs `pip install '
                               'safetensors`') from e
-        return load_file(path, device='cpu')
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'checkpoint file {path!r} does not exist')
+        try:
+            return load_file(path, device='cpu')
+        except Exception as e:  # safetensors' own error type, OSError
+            raise CheckpointLoadError(
+                f'cannot read {path!r} as safetensors ({type(e).__name__}: '
+                f'{e}): it is truncated, damaged, or another format under '
+                'that name (a torch .pth file? then rename it).') from None
     return load_checkpoint_file(path, map_location='cpu', trust=trust)
+
+
+def loadable(settings: Dict[str, dict]) -> dict:
+    """The model of :func:`model_settings` to check a conversion with
+    (``num_heads``, which no weight's shape tells, set to 1).
+
+    Args:
+        settings (dict): ``backbone``, ``neck`` and ``head`` configs.
+
+    Returns:
+        dict: An ``ImageClassifier`` config.
+    """
+    model = copy.deepcopy(dict(type='ImageClassifier', **settings))
+    arch = model['backbone'].get('arch')
+    if isinstance(arch, dict) and arch.get('num_heads', 0) is None:
+        arch['num_heads'] = 1
+    return model
 
 
 def as_python(obj: Any) -> str:
@@ -67,8 +94,8 @@ def describe(arch: str, settings: Dict[str, dict], source: str) -> str:
     """
     model = ', '.join(f'{k}={as_python(v)}' for k, v in settings.items())
     lines = [
-        'It loads (strict=True) into this model, which gives the logits of '
-        'the source:',
+        'It loaded (strict=True, every tensor finite) into this model, '
+        'which gives the logits of the source:',
         f"  model = dict(type='ImageClassifier', {model})",
         f'Co-tuning: model.head.source_prefix = {classifier_prefix(arch)!r}'
         ' (written into meta, where CoTuningHead finds it: configs leave '
@@ -121,6 +148,7 @@ def main(source: str,
     arch = args.arch or detect_arch(state_dict, source)
     converted = convert(state_dict, source, arch)
     settings = model_settings(converted, arch)
+    check_loads(converted, loadable(settings), args.src)  # before writing
     meta = dict(
         source=osp.abspath(args.src),
         converter=converter or f'{source}_to_mmpretrain.py',
