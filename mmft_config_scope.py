@@ -103,11 +103,12 @@ def _patch(config_module) -> None:
 
     get_installed_path._mmft = True
     config_module.get_installed_path = get_installed_path
-    config = config_module.Config
+    config = getattr(config_module, 'Config', None)
     for name, path_of in (('fromfile', _first), ('_file2dict', _first),
                           ('_get_cfg_path', _package_path)):
-        method = getattr(config, name)
-        setattr(config, name, staticmethod(_naming_moved(method, path_of)))
+        method = getattr(config, name, None)
+        if method is not None and not getattr(method, '_mmft', False):
+            setattr(config, name, staticmethod(_naming_moved(method, path_of)))
 
 
 def _first(*args, **kwargs):

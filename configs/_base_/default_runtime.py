@@ -27,6 +27,8 @@ default_hooks = dict(
     safe_loading=dict(type='SafeLoadingHook'),
     # head, labels and every split's classes agree before iteration 1
     class_consistency=dict(type='ClassConsistencyHook'),
+    # --resume: say what the checkpoint's config changes (lr, model, subset)
+    resume_check=dict(type='ResumeCheckHook'),
     # What fine-tuning methods need around training; each does nothing for
     # a model without what it serves. The momentum key encoder (Bi-tuning,
     # UFT): a copy at iteration 0, an EMA step after each iteration.
