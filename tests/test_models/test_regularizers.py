@@ -21,6 +21,14 @@ from mmft.registry import MODELS
 from tests.helpers import NUM_SOURCE, ROOT, make_source_checkpoint
 
 NUM = 3
+#: The cores also run on a GPU where there is one (the device checks).
+DEVICES = [
+    'cpu',
+    pytest.param(
+        'cuda',
+        marks=pytest.mark.skipif(
+            not torch.cuda.is_available(), reason='no GPU'))
+]
 
 
 def build(config: str, source: str, **changes) -> nn.Module:
@@ -89,10 +97,14 @@ def test_l2sp_and_the_heads_l2_are_the_papers_sums(source):
     assert model.training
 
 
-def test_half_squared_distance_skips_nothing_and_copies_nothing():
+@pytest.mark.parametrize('device', DEVICES)
+def test_half_squared_distance_is_the_sum_and_its_gradient(device):
     torch.manual_seed(0)
-    params = [torch.randn(3, 4, requires_grad=True), torch.randn(5)]
-    anchors = [torch.randn(3, 4), torch.randn(5)]
+    params = [
+        torch.randn(3, 4, device=device, requires_grad=True),
+        torch.randn(5, device=device)
+    ]
+    anchors = [torch.randn(3, 4, device=device), torch.randn(5, device=device)]
     value = half_squared_distance(params[:1], anchors[:1])
     value.backward()
     torch.testing.assert_close(params[0].grad, params[0] - anchors[0])
@@ -287,7 +299,8 @@ def reference_stochnorm(x, choose, mean, var, weight, bias, eps):
     return out
 
 
-def test_stochnorm_mixes_batch_and_moving_statistics():
+@pytest.mark.parametrize('device', DEVICES)
+def test_stochnorm_mixes_batch_and_moving_statistics(device):
     """Each channel takes the batch statistics with probability p (one
     Bernoulli draw a channel and step), else the moving ones from before the
     step; the moving statistics update as BatchNorm's; gradients flow
@@ -302,9 +315,10 @@ def test_stochnorm_mixes_batch_and_moving_statistics():
     layer = StochNorm2d(6)
     layer.load_state_dict(bn.state_dict())
     layer.p = 0.5
-    x = torch.randn(4, 6, 5, 5, requires_grad=True)
+    bn, layer = bn.to(device), layer.to(device)
+    x = torch.randn(4, 6, 5, 5, device=device, requires_grad=True)
     torch.manual_seed(7)
-    choose = torch.rand(6) < 0.5
+    choose = torch.rand(6, device=device) < 0.5
     assert 0 < int(choose.sum()) < 6
     torch.manual_seed(7)
     out = layer.train()(x)

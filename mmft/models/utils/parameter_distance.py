@@ -9,27 +9,26 @@ class HalfSquaredDistance(torch.autograd.Function):
     """``0.5 * sum_i ||p_i - a_i||^2`` with the gradient ``p_i - a_i``.
 
     Forward and backward are a handful of fused multi-tensor ops
-    (``torch._foreach_*``) whatever the number of tensors, and nothing but
-    the inputs is kept for backward (the differences are recomputed). The
-    anchors get no gradient.
+    (``torch._foreach_*``) whatever the number of tensors: the forward's
+    differences are kept and scaled into the gradients, so the difference
+    is computed once. The anchors get no gradient.
     """
 
     @staticmethod
     def forward(ctx, num: int, *tensors: torch.Tensor) -> torch.Tensor:
         params, anchors = tensors[:num], tensors[num:]
-        diffs = torch._foreach_sub(params, anchors) if anchors else params
-        norms = torch.stack([n.float() for n in torch._foreach_norm(diffs)])
-        ctx.num = num
-        ctx.save_for_backward(*tensors)
+        diffs = torch._foreach_sub(params, anchors) if anchors else None
+        norms = torch.stack(torch._foreach_norm(diffs or params)).float()
+        ctx.num, ctx.anchors, ctx.diffs = num, len(anchors), diffs
+        if diffs is None:
+            ctx.save_for_backward(*params)
         return 0.5 * norms.pow(2).sum()
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple:
-        tensors = ctx.saved_tensors
-        params, anchors = tensors[:ctx.num], tensors[ctx.num:]
-        diffs = torch._foreach_sub(params, anchors) if anchors else params
-        grads = torch._foreach_mul(diffs, grad)
-        return (None, *grads, *([None] * len(anchors)))
+        base = ctx.diffs if ctx.diffs is not None else ctx.saved_tensors
+        grads = torch._foreach_mul(base, grad)
+        return (None, *grads, *([None] * ctx.anchors))
 
 
 def half_squared_distance(

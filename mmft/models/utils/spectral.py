@@ -2,13 +2,16 @@
 import torch
 
 
-def smallest_singular_values_sq(features: torch.Tensor,
-                                k: int) -> torch.Tensor:
+def smallest_singular_values_sq(features: torch.Tensor, k: int) -> torch.Tensor:
     """``sum_{i=1..k} sigma_{-i}^2``: the squared k smallest singular values
-    of a ``[B, d]`` feature matrix (float32, whatever autocast says).
+    of a ``[B, d]`` feature matrix.
 
-    ``torch.linalg.svdvals`` has a stable gradient (``U diag(g) V^T``) even
-    for repeated singular values.
+    The squared singular values are the eigenvalues of the smaller Gram
+    matrix (``F F^T`` for B <= d), computed in float64 whatever autocast
+    says: one small product and a symmetric eigen-solve of a B x B matrix,
+    much cheaper than the SVD of the ``[B, d]`` matrix TLlib takes, with the
+    same values; ``eigvalsh``'s gradient ``v v^T`` is stable even for
+    repeated eigenvalues.
 
     Args:
         features (Tensor): ``[B, d]`` features of a batch.
@@ -16,11 +19,13 @@ def smallest_singular_values_sq(features: torch.Tensor,
             min(B, d)).
 
     Returns:
-        Tensor: The penalty, a scalar.
+        Tensor: The penalty, a float32 scalar.
     """
     if not 1 <= k <= min(features.shape):
         raise ValueError(f'BSS: k={k} is not in [1, min(batch, features) = '
                          f'{min(features.shape)}]')
     with torch.autocast(features.device.type, enabled=False):
-        values = torch.linalg.svdvals(features.float())
-    return values[-k:].pow(2).sum()
+        f = features.double()
+        gram = f @ f.T if f.shape[0] <= f.shape[1] else f.T @ f
+        values = torch.linalg.eigvalsh(gram)  # ascending
+    return values[:k].clamp(min=0).sum().float()

@@ -6,6 +6,50 @@ import torch
 import torch.nn as nn
 
 
+class StochNormFunction(torch.autograd.Function):
+    """BatchNorm with per-channel statistics chosen by a mask: the batch's
+    mean and (biased) variance where ``choose``, given ones elsewhere.
+
+    Forward is one fused eval-mode ``batch_norm`` with the chosen statistics.
+    Backward is BatchNorm's own fused training-mode backward (the gradient
+    through the batch statistics) where ``choose`` and the eval-mode one,
+    ``dy * weight / sqrt(var + eps)``, elsewhere, so no chain of small ops is
+    recorded for autograd.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
+                mean: torch.Tensor, var: torch.Tensor, choose: torch.Tensor,
+                eps: float) -> torch.Tensor:
+        ctx.eps = eps
+        ctx.save_for_backward(x, weight, mean, var, choose)
+        return torch.nn.functional.batch_norm(x, mean, var, weight, bias,
+                                              False, 0., eps)
+
+    @staticmethod
+    def backward(ctx, dy: torch.Tensor) -> tuple:
+        x, weight, mean, var, choose = ctx.saved_tensors
+        invstd = torch.rsqrt(var + ctx.eps)
+        needs = ctx.needs_input_grad
+        dx, dw, db = torch.ops.aten.native_batch_norm_backward(
+            dy.contiguous(memory_format=_format(x)), x, weight, mean, var,
+            mean, invstd, True, ctx.eps, [needs[0], needs[1], needs[2]])
+        if needs[0]:
+            shape = [1, -1] + [1] * (x.dim() - 2)
+            scale = invstd if weight is None else invstd * weight
+            dx = torch.where(
+                choose.view(shape), dx,
+                dy * scale.to(dy.dtype).view(shape))
+        return dx, dw, db, None, None, None, None
+
+
+def _format(x: torch.Tensor) -> torch.memory_format:
+    """channels_last where ``x`` is, so fused kernels see one layout."""
+    if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last):
+        return torch.channels_last
+    return torch.contiguous_format
+
+
 class _StochNormMixin:
     """The StochNorm forward for a ``_BatchNorm`` subclass.
 
@@ -14,8 +58,9 @@ class _StochNormMixin:
     of ``x``, so ``z`` is one normalisation with per-channel statistics
     chosen by ``s``: the batch mean and variance where ``s = 1`` (their
     gradient included), the moving ones (before this step's update, as
-    TLlib) where ``s = 0``. The moving statistics are updated from the batch
-    as BatchNorm does. Evaluation is plain BatchNorm.
+    TLlib) where ``s = 0`` (:class:`StochNormFunction`). The moving
+    statistics are updated from the batch as BatchNorm does. Evaluation is
+    plain BatchNorm.
     """
 
     p = 0.5
@@ -25,22 +70,16 @@ class _StochNormMixin:
             return super().forward(input)
         self._check_input_dim(input)
         dims = [d for d in range(input.dim()) if d != 1]
-        shape = [1, -1] + [1] * (input.dim() - 2)
-        var, mean = torch.var_mean(input, dim=dims, unbiased=False)
-        choose = torch.rand(
-            mean.shape, device=input.device, dtype=torch.float32) < self.p
-        mean_s = torch.where(choose, mean, self.running_mean.to(mean.dtype))
-        var_s = torch.where(choose, var, self.running_var.to(var.dtype))
-        scale = torch.rsqrt(var_s + self.eps)
-        if self.weight is not None:
-            scale = scale * self.weight
-        out = (input - mean_s.view(shape)) * scale.view(shape)
-        if self.bias is not None:
-            out = out + self.bias.view(shape)
-        self._update_running_stats(mean, var, input.numel() // mean.numel())
-        return out
+        with torch.no_grad():
+            var, mean = torch.var_mean(input.float(), dim=dims, unbiased=False)
+            choose = torch.rand(mean.shape, device=input.device) < self.p
+            mean_s = torch.where(choose, mean, self.running_mean.float())
+            var_s = torch.where(choose, var, self.running_var.float())
+            self._update_running_stats(mean, var,
+                                       input.numel() // mean.numel())
+        return StochNormFunction.apply(input, self.weight, self.bias, mean_s,
+                                       var_s, choose, self.eps)
 
-    @torch.no_grad()
     def _update_running_stats(self, mean: torch.Tensor, var: torch.Tensor,
                               count: int) -> None:
         """As BatchNorm: unbiased variance, ``momentum`` (or the cumulative
