@@ -2,7 +2,8 @@
 import torch
 
 
-def smallest_singular_values_sq(features: torch.Tensor, k: int) -> torch.Tensor:
+def smallest_singular_values_sq(features: torch.Tensor,
+                                k: int) -> torch.Tensor:
     """``sum_{i=1..k} sigma_{-i}^2``: the squared k smallest singular values
     of a ``[B, d]`` feature matrix.
 
