@@ -37,9 +37,14 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = osp.join(ROOT, 'data', 'digits')
 WEIGHTS = osp.join(ROOT, 'checkpoints', 'efficientnet-lite0_in1k.pth')
 PHOTOS = osp.join(ROOT, 'data', 'photo_crops')
+#: Every method the demo can run (``--methods``); the presets run the first
+#: four. The baselines' figures are in the README's table too.
 RUNS = (('plain fine-tuning (ERM)', 'erm'), ('Co-tuning', 'cotuning'),
         ('Bi-tuning', 'bituning'), ('Co-tuning + Bi-tuning',
-                                    'cotuning_bituning'))
+                                    'cotuning_bituning'), ('L2-SP', 'l2sp'),
+        ('DELTA', 'delta'), ('BSS', 'bss'), ('LwF', 'lwf'),
+        ('StochNorm', 'stochnorm'), ('Co-tuning + BSS', 'cotuning_bss'),
+        ('Bi-tuning + L2-SP', 'bituning_l2sp'))
 #: Config suffix and methods of each preset.
 PRESETS = {
     'quick': ('_quick', ['erm', 'cotuning', 'bituning', 'cotuning_bituning']),
@@ -134,8 +139,8 @@ def run(args: List[str],
             if match:
                 kind = 'train' if match.re is ITER else 'test'
                 status.show(f'{kind} {bar(int(match[1]), int(match[2]))}')
-            elif 'CategoryRelationshipHook' in line:
-                status.show('estimating the category relationship')
+            elif 'estimating the' in line:  # a pass before training
+                status.show(line.split('estimating the', 1)[1].strip()[:48])
         code = proc.wait()
     if code:
         with open(log_file) as f:
