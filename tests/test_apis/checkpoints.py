@@ -3,12 +3,11 @@ built from a config, its weights moved away from their initial values, the
 class names in ``meta.dataset_meta``, and a ``HistoryBuffer`` in
 ``message_hub`` (which torch's default loader refuses)."""
 import os.path as osp
-from typing import Optional, Sequence
+from typing import Sequence
 
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
 
 from mmft.apis import get_model
@@ -42,23 +41,19 @@ def separate(model: torch.nn.Module, images: Sequence[str]) -> None:
     fc.bias[len(images):] = -1e3  # the other classes never win
 
 
-def runner_like_checkpoint(
-    config: str,
-    path: str,
-    classes: Sequence[str],
-    seed: int = 0,
-    options: Optional[dict] = None,
-    images: Sequence[str] = ()) -> str:
+def runner_like_checkpoint(config: str,
+                           path: str,
+                           classes: Sequence[str],
+                           images: Sequence[str] = (),
+                           seed: int = 0) -> str:
     """Save a random model of ``config`` as a Runner would.
 
     Every parameter and floating buffer moves by noise (so method state is
     not all zeros) and the classifier gets confident outputs; with
     ``images``, image ``i`` is predicted as class ``i``.
     """
-    cfg = Config.fromfile(config_path(config))
-    cfg.merge_from_dict(options or {})
     torch.manual_seed(seed)
-    model = get_model(cfg)
+    model = get_model(config_path(config))
     with torch.no_grad():
         for name, tensor in model.state_dict().items():
             if tensor.is_floating_point() and 'running_var' not in name:
