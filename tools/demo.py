@@ -287,7 +287,9 @@ def main() -> None:
     if results:  # the best model of this run predicts a test digit
         title, name, _ = max(results, key=lambda result: result[2])
         with open(osp.join(ROOT, args.work_dir, name, 'last_checkpoint')) as f:
-            checkpoint = f.read().strip()
+            checkpoint = osp.join(ROOT, f.read().strip())
+        if checkpoint.startswith(ROOT + os.sep):  # relative to the repo
+            checkpoint = osp.relpath(checkpoint, ROOT)
         digit = osp.join('data', 'digits', 'test', '3')
         image = osp.join(digit, sorted(os.listdir(osp.join(ROOT, digit)))[0])
         print(f'\nPredict an image with the {title} model (README, "Use the '

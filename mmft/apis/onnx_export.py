@@ -13,6 +13,7 @@ torch; ``onnx`` (metadata) and ``onnxruntime`` (the check) come with
 import inspect
 import json
 import os
+import secrets
 import warnings
 from typing import Optional, Sequence, Tuple
 
@@ -110,22 +111,26 @@ def export_onnx(model: BaseModel,
         do_constant_folding=True)
     if 'dynamo' in inspect.signature(torch.onnx.export).parameters:
         kwargs['dynamo'] = False  # torch >= 2.9 defaults to its new exporter
-    with warnings.catch_warnings():
-        # the exporter's notes on the legacy path and on traced shapes
-        warnings.simplefilter('ignore')
-        torch.onnx.export(wrapper, (dummy, ), path, **kwargs)
     onnx = deploy_import('onnx')
-    graph = onnx.load(path)
-    classes = getattr(model, '_dataset_meta', {}).get('classes')
-    entries = dict(
-        description=INPUT_DESCRIPTION,
-        classes=json.dumps([str(c) for c in classes] if classes else None),
-        **(metadata or {}))
-    for key, value in entries.items():
-        graph.metadata_props.add(key=key, value=str(value))
-    tmp = f'{path}.tmp'
-    onnx.save(graph, tmp)
-    os.replace(tmp, path)
+    tmp = f'{path}.{secrets.token_hex(4)}.tmp'  # the file appears whole
+    try:
+        with warnings.catch_warnings():
+            # the exporter's notes on the legacy path and on traced shapes
+            warnings.simplefilter('ignore')
+            torch.onnx.export(wrapper, (dummy, ), tmp, **kwargs)
+        graph = onnx.load(tmp)
+        classes = getattr(model, '_dataset_meta', {}).get('classes')
+        entries = dict(
+            description=INPUT_DESCRIPTION,
+            classes=json.dumps([str(c) for c in classes] if classes else None),
+            **(metadata or {}))
+        for key, value in entries.items():
+            graph.metadata_props.add(key=key, value=str(value))
+        onnx.save(graph, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 @torch.no_grad()

@@ -146,7 +146,8 @@ def predict_files(
     loader = DataLoader(
         ImageFiles(paths, pipeline),
         batch_size=batch_size,
-        num_workers=num_workers,
+        # workers only pay off from a second batch on
+        num_workers=num_workers if len(paths) > batch_size else 0,
         collate_fn=keep_apart)
     for batch in loader:
         by_shape = defaultdict(list)

@@ -166,13 +166,15 @@ def test_a_checkpoint_of_another_class_set_is_refused(run, tmp_path):
 
 
 @pytest.mark.parametrize('script,argv', [
-    ('infer.py', [CONFIG, '{evil}', '{tmp}']),
+    ('infer.py', [CONFIG, '{evil}', '{tmp}/images']),
     ('model_converters/export_classifier.py', [CONFIG, '{evil}', '{tmp}/o']),
     ('deployment/pytorch2onnx.py',
      [CONFIG, '{evil}', '{tmp}/m.onnx', '--shape', '32', '32']),
 ])
-def test_the_tools_refuse_a_checkpoint_that_runs_code(tmp_path, script, argv):
+def test_the_tools_refuse_a_checkpoint_that_runs_code(run, tmp_path, script,
+                                                      argv):
     from mmft.utils import UnsafeCheckpointError
+    shutil.copytree(osp.join(run[2], 'test'), str(tmp_path / 'images'))
     marker = str(tmp_path / 'MARKER')
     evil = payload_checkpoint(str(tmp_path / 'evil.pth'), marker)
     argv = [a.format(evil=evil, tmp=tmp_path) for a in argv]

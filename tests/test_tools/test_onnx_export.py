@@ -7,6 +7,7 @@ import json
 import os.path as osp
 import re
 
+import cv2
 import pytest
 import torch
 from mmengine.config import Config
@@ -61,12 +62,17 @@ def test_onnxruntime_gives_pytorchs_logits(arch, tmp_path):
     assert json.loads(meta['classes']) == TINY_CLASSES
     assert meta['checkpoint'] == checkpoint
     model = get_model(config_path(config), checkpoint)
-    for batch in (1, 5):
-        images = torch.randint(0, 256, (batch, 3, 32, 32)).float()
+    samples = torch.stack([
+        torch.from_numpy(cv2.imread(p)).permute(2, 0, 1) for p in images
+    ]).float()
+    noise = torch.randint(0, 256, (2, 3, 32, 32)).float()
+    for batch in (samples[:1], torch.cat([samples, noise])):
         with torch.no_grad():
-            expected = LogitsModel(model)(images)
+            expected = LogitsModel(model)(batch)
         got = torch.from_numpy(
-            session.run(['logits'], {'image': images.numpy()})[0])
-        assert got.shape == (batch, 3)
+            session.run(['logits'], {'image': batch.numpy()})[0])
+        assert got.shape == expected.shape
         assert (got - expected).abs().max() <= 1e-4
-        assert expected.abs().max() > 1  # logits of a confident classifier
+    # the classes it was made to predict, with logits above 1
+    assert expected[:3].argmax(1).tolist() == [0, 1, 2]
+    assert expected.abs().max() > 1
