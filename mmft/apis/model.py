@@ -129,13 +129,20 @@ def check_classes(checkpoint: dict, state_dict: dict, num_classes: int,
             f'{filename} is inconsistent: meta.dataset_meta.classes has '
             f'{len(names)} names but head.fc.weight has {trained} rows.')
     if names and config_classes and list(names) != list(config_classes):
-        first = next(i for i, (a, b) in enumerate(zip(names, config_classes))
-                     if a != b) if len(names) == len(config_classes) else 0
+        if len(names) != len(config_classes):
+            where = (f'{len(names)} classes in the checkpoint, '
+                     f'{len(config_classes)} in the config')
+        else:
+            first = next(i for i, (a,
+                                   b) in enumerate(zip(names, config_classes))
+                         if a != b)
+            where = (f'label {first} is {list(names)[first]!r} in the '
+                     f'checkpoint but {list(config_classes)[first]!r} in '
+                     'the config')
         raise ValueError(
             f'{filename} was trained on other classes than {config} names: '
-            f'label {first} is {list(names)[first]!r} in the checkpoint but '
-            f'{list(config_classes)[first]!r} in the config '
-            f'({_preview(names)} against {_preview(config_classes)}).')
+            f'{where} ({_preview(names)} against {_preview(config_classes)}'
+            ').')
 
 
 def load_weights(model: BaseModel, state_dict: dict, config: str,

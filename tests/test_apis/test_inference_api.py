@@ -106,9 +106,10 @@ def test_a_checkpoint_of_another_model_is_refused(tmp_path):
     with pytest.raises(ValueError, match='weight.s. missing') as error:
         apis.get_model(config, checkpoint)
     assert f'{checkpoint} does not fit the ' in str(error.value)
-    assert 'key_encoder.backbone.* (' in str(error.value)  # missing
-    assert 'unexpected [head.relationship (1), head.source_fc.* (2)]' in str(
-        error.value)
+    missing, unexpected = str(error.value).split('unexpected [')
+    assert 'key_encoder.' in missing
+    assert unexpected.startswith('head.relationship (1), head.source_fc.* '
+                                 '(2)]')
 
 
 def test_a_checkpoint_that_runs_code_is_not_loaded(tmp_path):
@@ -130,4 +131,32 @@ def test_a_model_without_a_classifier_is_named():
     with pytest.raises(ValueError) as error:
         apis.ImageClassificationInferencer(
             config_path('tests/configs/tiny_uft.py'))
-    assert 'builds a UFTMoCo, which is not a classifier' in str(error.value)
+    assert 'which is not a classifier: model.head has no num_classes' in str(
+        error.value)
+
+
+def test_class_names_are_checked_against_the_configs_and_the_head():
+    from mmft.apis.model import check_classes
+    state = {'head.fc.weight': torch.zeros(3, 4)}
+    checkpoint = dict(
+        meta=dict(dataset_meta=dict(classes=('a', 'b', 'c'))),
+        state_dict=state)
+    check_classes(checkpoint, state, 3, ['a', 'b', 'c'], 'c.py', 'k.pth')
+    check_classes(checkpoint, state, 3, None, 'c.py', 'k.pth')
+    with pytest.raises(ValueError) as error:
+        check_classes(checkpoint, state, 3, ['a', 'x', 'c'], 'c.py', 'k.pth')
+    assert str(error.value) == (
+        "k.pth was trained on other classes than c.py names: label 1 is 'b' "
+        "in the checkpoint but 'x' in the config (a, b, c against a, x, c).")
+    with pytest.raises(
+            ValueError, match='3 classes in the checkpoint, 200 '
+            'in the config'):
+        check_classes(checkpoint, state, 3, [str(i) for i in range(200)],
+                      'c.py', 'k.pth')
+    checkpoint['meta']['dataset_meta']['classes'] = ('a', 'b')
+    with pytest.raises(
+            ValueError,
+            match='k.pth is inconsistent: meta.'
+            'dataset_meta.classes has 2 names but head.fc.weight '
+            'has 3 rows'):
+        check_classes(checkpoint, state, 3, None, 'c.py', 'k.pth')
