@@ -14,6 +14,7 @@ Example::
         --out work_dirs/demo/cotuning/predictions.csv
 """
 import argparse
+import os.path as osp
 import sys
 
 import torch
@@ -84,7 +85,8 @@ def main() -> None:
         cfg,
         args.checkpoint,
         device=args.device,
-        trust=args.checkpoint in args.trust_checkpoint)
+        trust=osp.realpath(args.checkpoint) in map(osp.realpath,
+                                                   args.trust_checkpoint))
     topk = min(args.topk, head_num_classes(model, args.config))
     classes = model._dataset_meta.get('classes')
     if not classes:

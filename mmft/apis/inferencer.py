@@ -32,14 +32,14 @@ class ImageClassificationInferencer(MMPretrainInferencer):
             checkpoint's. Defaults to None.
         trust (bool): Unpickle the checkpoint in full (it can run code).
             Defaults to False.
-        **kwargs: Overrides of the config's ``model``.
+        **kwargs: Overrides of the config's ``model`` (with a config).
 
     Examples:
         >>> from mmft.apis import ImageClassificationInferencer
         >>> inferencer = ImageClassificationInferencer(
         ...     'configs/cotuning/effnetlite0_digits_quick.py',
         ...     pretrained='work_dirs/demo/cotuning/iter_150.pth')
-        >>> inferencer('data/digits/test/3/0003.png')[0]['pred_class']
+        >>> inferencer('data/digits/test/3/0023.png')[0]['pred_class']
         '3'
     """
 
@@ -51,6 +51,10 @@ class ImageClassificationInferencer(MMPretrainInferencer):
                  trust: bool = False,
                  **kwargs) -> None:
         if isinstance(model, BaseModel):
+            if kwargs:
+                raise TypeError(
+                    f'model overrides {sorted(kwargs)} need a config, not a '
+                    'built model')
             if pretrained:
                 load_checkpoint(model, pretrained, trust, 'the model')
         else:
