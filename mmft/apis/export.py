@@ -21,7 +21,7 @@ from mmpretrain.models import ClsDataPreprocessor
 
 from mmft import registry as mmft_registry
 from mmft.utils import innermost_dataset
-from .model import key_groups
+from .checks import key_groups
 
 KEPT = ('backbone.', 'neck.', 'head.fc.', 'data_preprocessor.')
 PREPROCESSOR_ARGS = set(
@@ -202,7 +202,7 @@ def plain_state_dict(
 
     Returns:
         tuple: The kept weights, and the dropped ones as ``{group: number
-        of tensors}`` (see :func:`mmft.apis.model.key_groups`).
+        of tensors}`` (see :func:`mmft.apis.checks.key_groups`).
     """
     kept = OrderedDict(
         (k, v) for k, v in state_dict.items() if k.startswith(KEPT))

@@ -136,7 +136,7 @@ def test_a_model_without_a_classifier_is_named():
 
 
 def test_class_names_are_checked_against_the_configs_and_the_head():
-    from mmft.apis.model import check_classes
+    from mmft.apis.checks import check_classes
     state = {'head.fc.weight': torch.zeros(3, 4)}
     checkpoint = dict(
         meta=dict(dataset_meta=dict(classes=('a', 'b', 'c'))),
