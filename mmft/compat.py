@@ -10,7 +10,9 @@ half the time. We replace it with the same function that wraps the shift
 into uint8 first (what numpy 1 did), only where that bug can be: numpy >= 2
 with the mmcv versions mmft supports (``MMCV_RANGE``, setup.py's mmcv-lite
 range). Another mmcv is left alone, with one warning; with numpy 1 there is
-nothing to fix. This is the only thing mmft patches when imported.
+nothing to fix. This is the only function mmft replaces when imported (it
+also registers its components in mmpretrain's registries, for mmpretrain's
+``get_model``: :mod:`mmft.apis.registry_bridge`).
 """
 import warnings
 from typing import Optional

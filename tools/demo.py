@@ -316,6 +316,18 @@ def main() -> None:
                   f'{verdict(after[key], EXPECTED_UFT.get(key))}')
     print('\nSingle runs differ across CPUs by about a point; the README '
           'gives the spread over seeds and the commands that measure it.')
+    if results:  # the best model of this run predicts a test digit
+        title, name, _ = max(results, key=lambda result: result[2])
+        with open(osp.join(ROOT, args.work_dir, name, 'last_checkpoint')) as f:
+            checkpoint = osp.join(ROOT, f.read().strip())
+        if checkpoint.startswith(ROOT + os.sep):  # relative to the repo
+            checkpoint = osp.relpath(checkpoint, ROOT)
+        digit = osp.join('data', 'digits', 'test', '3')
+        image = osp.join(digit, sorted(os.listdir(osp.join(ROOT, digit)))[0])
+        print(f'\nPredict an image with the {title} model (README, "Use the '
+              'fine-tuned model", has more):\n  python tools/infer.py '
+              f'configs/{name}/effnetlite0_digits{suffix}.py {checkpoint} '
+              f'{image}')
 
 
 if __name__ == '__main__':
