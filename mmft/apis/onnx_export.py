@@ -69,7 +69,7 @@ def pipeline_size(cfg: Config) -> Optional[Tuple[int, int]]:
     keeps each image's own size (no resize or crop)."""
     pipeline = remove_transform(
         innermost_dataset(cfg.test_dataloader.dataset).pipeline,
-        'LoadImageFromFile')
+        ('LoadImageFromFile', 'CheckedLoadImageFromFile'))
     with DefaultScope.overwrite_default_scope('mmft'):
         pipeline = Compose([TRANSFORMS.build(t) for t in pipeline])
     sizes = set()

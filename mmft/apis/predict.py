@@ -73,7 +73,7 @@ def collect_images(source: str) -> Tuple[List[str], List[str]]:
 
 def test_pipeline(cfg: Config) -> Callable:
     """The config's test pipeline (its innermost test set's), with image
-    loading, built in mmft's scope (whose ``LoadImageFromFile`` names a
+    loading, built in mmft's scope (``CheckedLoadImageFromFile`` names a
     file it cannot read)."""
     if 'test_dataloader' not in cfg:
         raise ValueError('the config has no test_dataloader: its '

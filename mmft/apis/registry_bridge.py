@@ -10,8 +10,7 @@ never down to mmft's, so an mmft config failed with ``KeyError:
 :func:`expose_in_parent` registers each component of an mmft registry node in
 its parent (mmpretrain's node of the same kind) as well, under the same name,
 when it registers in mmft's node (and at once for those already there). A
-name that the parent or an ancestor already has (mmft's ``LoadImageFromFile``
-beside mmcv's) is left to them, so mmpretrain's and mmengine's components
+name that the parent or an ancestor already has is left to them, so mmpretrain's and mmengine's components
 resolve as before in their scopes; in mmft's scope, mmft's own still comes
 first. ``import mmft`` calls :func:`expose_mmft_registries` once: it changes
 nothing else (no loader, no default scope).
@@ -71,8 +70,12 @@ def expose_in_parent(child: Registry) -> None:
 
 
 def expose_mmft_registries() -> None:
-    """:func:`expose_in_parent` for every node of :mod:`mmft.registry`."""
-    from mmft import registry
+    """:func:`expose_in_parent` for every node of :mod:`mmft.registry` (the
+    ``registry-bridge`` patch of :mod:`mmft.patches`)."""
+    from mmft import patches, registry
+    if not patches.applies('registry-bridge'):
+        return
     for node in vars(registry).values():
         if isinstance(node, Registry) and node.scope == 'mmft':
             expose_in_parent(node)
+    patches.mark_applied('registry-bridge')

@@ -203,7 +203,7 @@ def test_mmpretrain_without_mmft_predicts_as_the_fine_tuned_model(tmp_path):
         expected[result['config']] = ImageClassificationInferencer(
             config_path(config), pretrained=checkpoint)(
                 images)
-    env = dict(osp.os.environ, MMFT_NO_CONFIG_SCOPE='1')
+    env = dict(osp.os.environ, MMFT_NO_PATCHES='1')
     out = subprocess.run([sys.executable, '-c', NO_MMFT,
                           json.dumps(jobs)],
                          capture_output=True,

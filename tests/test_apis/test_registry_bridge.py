@@ -39,11 +39,12 @@ def test_mmpretrain_get_model_builds_mmft_configs(config):
 
 
 def test_mmpretrain_and_mmengine_names_keep_their_classes():
-    # mmft's LoadImageFromFile shadows mmcv's in mmft's scope only
+    # mmcv's LoadImageFromFile in both scopes; mmft's loader has its name
     mine = ours.TRANSFORMS.get('LoadImageFromFile')
     theirs = pre.TRANSFORMS.get('LoadImageFromFile')
-    assert mine.__module__.startswith('mmft.')
-    assert not theirs.__module__.startswith('mmft.')
+    assert mine is theirs and not mine.__module__.startswith('mmft.')
+    assert ours.TRANSFORMS.get('CheckedLoadImageFromFile').__module__ \
+        .startswith('mmft.')
     assert pre.MODELS.get('ResNet').__module__.startswith('mmpretrain.')
     # mmft's own names resolve to the same class from both scopes
     for name in ('CoTuningHead', 'EfficientNetLite'):

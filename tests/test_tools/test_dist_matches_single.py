@@ -38,7 +38,7 @@ DETERMINISTIC = {
     'cotuning':
     ("model = dict(backbone=dict(norm_eval=True))\n"
      "train_dataloader = dict(dataset=dict(dataset=dict(pipeline=["
-     "dict(type='LoadImageFromFile'), dict(type='PackInputs')])))\n"
+     "dict(type='CheckedLoadImageFromFile'), dict(type='PackInputs')])))\n"
      "custom_hooks = [dict(type='DumpRankStateHook')]\n"),
     # the tiny config's two views are already fixed; its queues of 4 keys a
     # class wrap around and overflow (a global batch of 8 holds up to 5 keys
@@ -51,10 +51,10 @@ DETERMINISTIC = {
     'regularizers':
     ("model = dict(backbone=dict(norm_eval=True))\n"
      "train_dataloader = dict(dataset=dict(dataset=dict(pipeline=["
-     "dict(type='LoadImageFromFile'), dict(type='PackInputs')])))\n"
+     "dict(type='CheckedLoadImageFromFile'), dict(type='PackInputs')])))\n"
      "custom_hooks = [dict(type='DumpRankStateHook')]\n"),
     'uft': ("model = dict(backbone=dict(norm_eval=True), mix=None)\n"
-            "views = [dict(type='LoadImageFromFile'), dict(type='MultiView', "
+            "views = [dict(type='CheckedLoadImageFromFile'), dict(type='MultiView', "
             "num_views=2, transforms=[[]]), dict(type='PackInputs')]\n"
             "train_dataloader = dict(dataset=dict(datasets=[dict(type="
             "'CustomDataset', data_prefix='train', pipeline=views), dict(type="

@@ -32,7 +32,7 @@ def uft_options(assets, *extra):
 # random query and key views for Bi-tuning (the tiny config's are fixed)
 RANDOM_VIEWS = '''
 train_dataloader = dict(dataset=dict(dataset=dict(pipeline=[
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='MultiView', num_views=2, transforms=[[
         dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.5, 1.)),
         dict(type='RandomFlip', prob=0.5)]]),

@@ -8,17 +8,17 @@ train_augments = [
     dict(type='RandomResizedCrop', scale=64, crop_ratio_range=(0.6, 1.0)),
 ]
 train_pipeline = [
-    dict(type='LoadImageFromFile'), *train_augments,
+    dict(type='CheckedLoadImageFromFile'), *train_augments,
     dict(type='PackInputs')
 ]
 # Query and key views for Bi-tuning (see fgvc_bs48_224.py).
 train_pipeline_2views = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='MultiView', num_views=2, transforms=[train_augments]),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(

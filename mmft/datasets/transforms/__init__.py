@@ -1,4 +1,4 @@
-from .load_image import LoadImageFromFile
+from .load_image import CheckedLoadImageFromFile
 from .reverse_channels import ReverseChannels
 
-__all__ = ['LoadImageFromFile', 'ReverseChannels']
+__all__ = ['CheckedLoadImageFromFile', 'ReverseChannels']
