@@ -15,8 +15,9 @@ mmengine 0.10.x only (the version is read with ``importlib.metadata`` when
 mmengine's config module loads, so interpreter start imports nothing heavy);
 another version is left alone with one warning. ``MMFT_NO_PATCHES=1`` turns
 it off (nothing is installed), as it does every patch of mmft (the table of
-them is ``mmft/patches.py``, which reads this module's :func:`patched`). It never raises: a failure becomes one
-warning and mmengine loads unpatched.
+them is ``mmft/patches.py``, which reads this module's :func:`patched`).
+It never raises: a failure becomes one warning and mmengine loads
+unpatched.
 """
 import os
 import sys

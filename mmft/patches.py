@@ -46,9 +46,9 @@ PATCHES: Dict[str, Patch] = {
             'resolve mmft:: config bases in an editable install and name a '
             'moved config (mmft_config_scope.py)'),
         Patch(
-            'adjust-hue', 'mmcv.image.photometric.adjust_hue', 'mmcv',
-            ('2.0.0', '2.4.0'),
-            'ColorJitter(hue) crashes on negative shifts with numpy >= 2 '
+            'adjust-hue', 'mmcv.image.photometric.adjust_hue', 'mmcv', (
+                '2.0.0', '2.4.0'
+            ), 'ColorJitter(hue) crashes on negative shifts with numpy >= 2 '
             '(mmft/compat.py)'),
         Patch(
             'registry-bridge', "mmpretrain's registries (mmengine's private "
@@ -57,15 +57,15 @@ PATCHES: Dict[str, Patch] = {
             '(mmft/apis/registry_bridge.py)'),
         Patch(
             'checkpoint-loader', "mmengine's CheckpointLoader for local "
-            'files, while a run with SafeLoadingHook runs', 'mmengine',
-            ('0.10.0', '0.11.0'),
-            'weights_only loading with an allowlist; torch >= 2.6 refuses '
+            'files, while a run with SafeLoadingHook runs', 'mmengine', (
+                '0.10.0', '0.11.0'
+            ), 'weights_only loading with an allowlist; torch >= 2.6 refuses '
             "mmengine's own checkpoints otherwise (mmft/utils/safe_load.py)"),
         Patch(
             'checkpoint-hook', "mmengine's private CheckpointHook."
             '_save_checkpoint_with_step, in SafeCheckpointHook', 'mmengine',
-            ('0.10.0', '0.11.0'),
-            'never write last_checkpoint through a planted link '
+            ('0.10.0',
+             '0.11.0'), 'never write last_checkpoint through a planted link '
             '(mmft/engine/hooks/safe_checkpoint_hook.py)'),
     )
 }

@@ -10,8 +10,8 @@ never down to mmft's, so an mmft config failed with ``KeyError:
 :func:`expose_in_parent` registers each component of an mmft registry node in
 its parent (mmpretrain's node of the same kind) as well, under the same name,
 when it registers in mmft's node (and at once for those already there). A
-name that the parent or an ancestor already has is left to them, so mmpretrain's and mmengine's components
-resolve as before in their scopes; in mmft's scope, mmft's own still comes
+name that the parent or an ancestor already has is left to them, so
+mmpretrain's and mmengine's components resolve as before in their scopes; in mmft's scope, mmft's own still comes
 first. ``import mmft`` calls :func:`expose_mmft_registries` once: it changes
 nothing else (no loader, no default scope).
 """

@@ -25,7 +25,10 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackInputs'),
 ]
-test_pipeline = [dict(type='CheckedLoadImageFromFile'), dict(type='PackInputs')]
+test_pipeline = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='PackInputs')
+]
 train_dataloader = dict(
     batch_size=4,
     num_workers=0,

@@ -54,8 +54,9 @@ DETERMINISTIC = {
      "dict(type='CheckedLoadImageFromFile'), dict(type='PackInputs')])))\n"
      "custom_hooks = [dict(type='DumpRankStateHook')]\n"),
     'uft': ("model = dict(backbone=dict(norm_eval=True), mix=None)\n"
-            "views = [dict(type='CheckedLoadImageFromFile'), dict(type='MultiView', "
-            "num_views=2, transforms=[[]]), dict(type='PackInputs')]\n"
+            "views = [dict(type='CheckedLoadImageFromFile'), "
+            "dict(type='MultiView', num_views=2, transforms=[[]]), "
+            "dict(type='PackInputs')]\n"
             "train_dataloader = dict(dataset=dict(datasets=[dict(type="
             "'CustomDataset', data_prefix='train', pipeline=views), dict(type="
             "'CustomDataset', data_prefix='source', pipeline=views)]))\n"
@@ -183,6 +184,8 @@ def test_two_ranks_train_the_single_process_run(tmp_path, assets, method):
         'uft': 1
     }[method]
     if method == 'regularizers':  # the state they own is checked above
-        assert {'starting_point.taken', 'regularizers.delta.attention',
-                'regularizers.lwf.source_fc.weight'} <= set(a)
+        assert {
+            'starting_point.taken', 'regularizers.delta.attention',
+            'regularizers.lwf.source_fc.weight'
+        } <= set(a)
         assert bool(a['regularizers.delta.estimated'])

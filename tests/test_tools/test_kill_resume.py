@@ -53,8 +53,9 @@ METHODS = {
                          'iter_4.pth', 7, 'iter_7.pth'),
     # every regularizer of the five baselines: the starting point, DELTA's
     # attention, LwF's source classifier, StochNorm's random choices
-    'regularizers': ('tiny_regularizers.py', lambda a: tool_options(
-        a, False, **ITER_OPTIONS), 5, 'iter_4.pth', 7, 'iter_7.pth'),
+    'regularizers':
+    ('tiny_regularizers.py', lambda a: tool_options(a, False, **ITER_OPTIONS),
+     5, 'iter_4.pth', 7, 'iter_7.pth'),
     # a checkpoint inside the second epoch: its first 2 batches are skipped
     'uft_mid_epoch':
     ('tiny_uft.py',
