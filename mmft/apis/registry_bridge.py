@@ -11,9 +11,10 @@ never down to mmft's, so an mmft config failed with ``KeyError:
 its parent (mmpretrain's node of the same kind) as well, under the same name,
 when it registers in mmft's node (and at once for those already there). A
 name that the parent or an ancestor already has is left to them, so
-mmpretrain's and mmengine's components resolve as before in their scopes; in mmft's scope, mmft's own still comes
-first. ``import mmft`` calls :func:`expose_mmft_registries` once: it changes
-nothing else (no loader, no default scope).
+mmpretrain's and mmengine's components resolve as before in their scopes; in
+mmft's scope, mmft's own still comes first. ``import mmft`` calls
+:func:`expose_mmft_registries` once (the ``registry-bridge`` row of
+:mod:`mmft.patches`): it changes nothing else (no loader, no default scope).
 """
 from typing import List, Optional, Sequence, Set, Type, Union
 
