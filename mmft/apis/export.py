@@ -24,6 +24,8 @@ from mmft.utils import innermost_dataset
 from .checks import key_groups
 
 KEPT = ('backbone.', 'neck.', 'head.fc.', 'data_preprocessor.')
+#: mmft transforms with a plain mmcv/mmpretrain twin of the same arguments.
+PLAIN_TWINS = {'CheckedLoadImageFromFile': 'LoadImageFromFile'}
 PREPROCESSOR_ARGS = set(
     inspect.signature(
         ClsDataPreprocessor.__init__).parameters) - {'self', 'batch_augments'}
@@ -190,6 +192,9 @@ def plain_test_config(cfg: Config) -> dict:
     if 'test_dataloader' in plain:
         loader = plain['test_dataloader']
         loader['dataset'] = innermost_dataset(loader['dataset'])
+        for transform in loader['dataset'].get('pipeline', []):
+            if transform.get('type') in PLAIN_TWINS:  # mmcv's loader
+                transform['type'] = PLAIN_TWINS[transform['type']]
     return plain
 
 

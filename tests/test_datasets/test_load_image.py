@@ -85,3 +85,13 @@ def test_nan_pixels_of_a_float_image_name_it(tmp_path):
     assert cv2.imwrite(path, img)
     out = CheckedLoadImageFromFile(color_type='unchanged')(dict(img_path=path))
     np.testing.assert_array_equal(out['img'], img)
+
+
+def test_an_image_already_loaded_passes_through():
+    """mmpretrain's inferencer reads the image itself and strips only a
+    step named LoadImageFromFile from the test pipeline."""
+    img = np.zeros((4, 5, 3), dtype=np.uint8)
+    out = CheckedLoadImageFromFile()(dict(img=img, img_shape=(4, 5)))
+    assert out['img'] is img and out['img_shape'] == (4, 5)
+    with pytest.raises(OSError, match='cannot read image None'):
+        CheckedLoadImageFromFile()(dict(img_shape=(4, 5)))  # neither

@@ -22,10 +22,10 @@ def test_the_demo_ends_with_a_command_that_predicts_a_digit(
     for name in ('0059.png', '0023.png'):
         (digit / name).write_bytes(b'')
     scores = {'erm': 87.5, 'cotuning': 91.0, 'bituning': 88.0}
-    for name in scores:
-        (tmp_path / 'work_dirs' / 'demo' / name).mkdir(parents=True)
-        (tmp_path / 'work_dirs' / 'demo' / name / 'last_checkpoint'
-         ).write_text(f'{tmp_path}/work_dirs/demo/{name}/iter_150.pth')
+    for name in scores:  # the quick preset's runs
+        run = tmp_path / 'work_dirs' / 'demo' / 'quick' / name
+        run.mkdir(parents=True)
+        (run / 'last_checkpoint').write_text(f'{run}/iter_150.pth')
     monkeypatch.setattr(demo, 'ROOT', str(tmp_path))
     monkeypatch.setattr(demo, 'prepare', lambda *args: None)
     monkeypatch.setattr(
@@ -43,7 +43,7 @@ def test_the_demo_ends_with_a_command_that_predicts_a_digit(
     assert command == [
         'python', 'tools/infer.py',
         'configs/cotuning/effnetlite0_digits_quick.py',
-        'work_dirs/demo/cotuning/iter_150.pth',
+        'work_dirs/demo/quick/cotuning/iter_150.pth',
         os.path.join('data', 'digits', 'test', '3', '0023.png')
     ]
     assert osp.isfile(osp.join(ROOT, command[1]))

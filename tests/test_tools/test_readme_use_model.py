@@ -56,8 +56,9 @@ def test_the_readme_commands_and_python_run_on_a_demo_run(tmp_path):
                     'test_dataloader.dataset.data_root')
     ]
     run_tool(python(), 'tools/train.py', CONFIG, '--work-dir',
-             osp.join(demo, 'cotuning'), '--no-validate', '--cfg-options',
-             *roots, f'model.backbone.init_cfg.checkpoint={weights}',
+             osp.join(demo, 'quick',
+                      'cotuning'), '--no-validate', '--cfg-options', *roots,
+             f'model.backbone.init_cfg.checkpoint={weights}',
              f'model.head.source_checkpoint={weights}',
              'train_cfg.max_iters=2', 'default_hooks.checkpoint.interval=2',
              'train_dataloader.dataset.ratio=1.0',

@@ -26,7 +26,12 @@ class CheckedLoadImageFromFile(MMCVLoadImageFromFile):
 
     def transform(self, results: dict) -> Optional[dict]:
         """Load ``results['img_path']``; raise ``OSError`` (unreadable) or
-        ``ValueError`` (NaN/inf pixels) naming it."""
+        ``ValueError`` (NaN/inf pixels) naming it. Results that already hold
+        a decoded ``img`` and no path (what an inferencer that reads the
+        image itself, mmpretrain's, hands the test pipeline) pass as they
+        are."""
+        if 'img_path' not in results and results.get('img') is not None:
+            return results
         path = results.get('img_path')
         try:
             out = super().transform(results)
