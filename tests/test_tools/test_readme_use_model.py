@@ -94,7 +94,7 @@ def test_the_readme_commands_and_python_run_on_a_demo_run(tmp_path):
         exec(ours(code[0]), dict(print=printed.append))
     finally:
         os.chdir(cwd)
-    with open(osp.join(demo, 'cotuning', 'predictions.csv')) as f:
+    with open(osp.join(demo, 'quick', 'cotuning', 'predictions.csv')) as f:
         row = next(line for line in f if '/3/0023.png' in line)
     assert printed == [row.split(',')[2]] * 2  # infer.py's top-1 class
 
