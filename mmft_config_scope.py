@@ -131,11 +131,17 @@ def _package_path(cfg_path, filename=None):
 
 def _naming_moved(method, path_of):
     """``method`` whose FileNotFoundError for a moved mmft config names
-    where it went."""
+    where it went, and which does not repeat setuptools' pkg_resources
+    deprecation warning."""
 
     def wrapper(*args, **kwargs):
         try:
-            return method(*args, **kwargs)
+            with warnings.catch_warnings():
+                # mmengine reloads pkg_resources for every ``pkg::`` base,
+                # and setuptools >= 81 warns at each reload
+                warnings.filterwarnings(
+                    'ignore', message='pkg_resources is deprecated')
+                return method(*args, **kwargs)
         except FileNotFoundError as error:
             try:
                 path = path_of(*args, **kwargs)

@@ -7,9 +7,18 @@ except ImportError as e:
         'mmft needs mmcv: `pip install "mmft[lite]"` (or `pip install '
         'mmcv-lite`) installs the ops-free build; a full mmcv works too.'
     ) from e
+import warnings
+
 import mmengine
 import mmpretrain
 from mmengine.utils import digit_version
+
+with warnings.catch_warnings():
+    # mmcv-lite has no compiled ops: mmpretrain's models import mmcv's
+    # transformer bricks, which warn that one op (unused here) is missing.
+    warnings.filterwarnings(
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+    import mmcv.cnn.bricks.transformer  # noqa: F401
 
 import mmft_config_scope  # noqa: F401  (`mmft::` config paths)
 from . import compat  # noqa: F401  (numpy 2 hue shift in mmcv)

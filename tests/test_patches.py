@@ -1,5 +1,6 @@
 """mmft's changes to other packages: one table, one switch, one log line."""
 import os
+import re
 import subprocess
 import sys
 
@@ -58,3 +59,24 @@ def test_a_version_outside_the_range_is_one_warning(monkeypatch, recwarn):
     warned = [str(w.message) for w in recwarn]
     assert len(warned) == 1 and 'mmcv 2.4.0 is outside 2.0.0 <= mmcv < ' \
         '2.4.0' in warned[0]
+
+
+def test_foreign_warnings_mmft_triggers_are_not_printed(tmp_path):
+    """Importing mmft (mmcv-lite's missing op) and a ``pkg::`` config base
+    (setuptools' pkg_resources notice) print no warning; a warning of the
+    user's own still does."""
+    (tmp_path / 'c.py').write_text(
+        "_base_ = ['mmpretrain::_base_/default_runtime.py']\n")
+    code = ('import warnings\nimport mmft, mmft.models\n'
+            'from mmengine.config import Config\n'
+            f'Config.fromfile({str(tmp_path / "c.py")!r})\n'
+            "warnings.warn('the user warns')\n")
+    out = subprocess.run([sys.executable, '-c', code],
+                         cwd=ROOT,
+                         capture_output=True,
+                         text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert re.findall(r'\w*Warning: .*', out.stderr) == [
+        'UserWarning: the user warns'
+    ]

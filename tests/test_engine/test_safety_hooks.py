@@ -288,3 +288,20 @@ def test_checkpoint_writes_replace_planted_links(assets, tmp_path):
     assert load(str(work / 'iter_1.pth'))['meta']['iter'] == 1
     assert open(work / 'last_checkpoint').read() == str(work / 'iter_1.pth')
     assert [n for n in os.listdir(work) if n.endswith('.tmp')] == []
+
+
+def test_mmengines_file_client_notices_are_left_out_of_the_log(
+        assets, tmp_path):
+    cfg = tiny_cfg(assets, tmp_path, max_iters=2)
+    cfg.default_hooks.checkpoint.interval = 1
+    runner = Runner.from_cfg(cfg)
+    runner.train()  # builds a FileClient at the start and at both saves
+    runner.logger.warning('"FileClient" will be deprecated: after the run')
+    log = open(osp.join(runner.log_dir, f'{runner.timestamp}.log')).read()
+    assert checkpoints(tmp_path) == ['iter_1.pth', 'iter_2.pth']
+    assert 'Saving checkpoint at 2 iterations' in log
+    assert 'LocalBackend' not in log
+    # dropped during the run only; the filter is off the logger after it
+    assert re.findall(r'"FileClient" will be deprecated.*', log) == [
+        '"FileClient" will be deprecated: after the run'
+    ]

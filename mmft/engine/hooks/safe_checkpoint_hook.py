@@ -8,6 +8,7 @@ from mmengine.hooks import CheckpointHook
 from mmft import patches
 from mmft.registry import HOOKS
 from mmft.utils import BACKEND_NAME
+from mmft.utils.quiet import FILE_CLIENT_NOTICES, WithoutMessages
 
 
 @HOOKS.register_module()
@@ -29,6 +30,24 @@ class SafeCheckpointHook(CheckpointHook):
         super().__init__(*args, **kwargs)
         if patches.applies('checkpoint-hook'):
             patches.mark_applied('checkpoint-hook')
+
+    def before_run(self, runner) -> None:
+        """Leave mmengine's two FileClient deprecation lines out of the log:
+        mmengine builds that client at the start of training and at every
+        save even when none is configured (a configured
+        ``file_client_args`` keeps them)."""
+        super().before_run(runner)
+        self._quiet = None
+        if self.file_client_args is None:
+            self._quiet = WithoutMessages(FILE_CLIENT_NOTICES)
+            runner.logger.addFilter(self._quiet)
+
+    def after_run(self, runner) -> None:
+        """Take the filter of :meth:`before_run` off the run's logger."""
+        if getattr(self, '_quiet', None) is not None:
+            runner.logger.removeFilter(self._quiet)
+            self._quiet = None
+        super().after_run(runner)
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
         """mmengine's private method (the ``checkpoint-hook`` patch of
