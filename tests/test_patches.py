@@ -65,8 +65,8 @@ def test_foreign_warnings_mmft_triggers_are_not_printed(tmp_path):
     """Importing mmft (mmcv-lite's missing op) and a ``pkg::`` config base
     (setuptools' pkg_resources notice) print no warning; a warning of the
     user's own still does."""
-    (tmp_path / 'c.py').write_text(
-        "_base_ = ['mmpretrain::_base_/default_runtime.py']\n")
+    (tmp_path /
+     'c.py').write_text("_base_ = ['mmpretrain::_base_/default_runtime.py']\n")
     code = ('import warnings\nimport mmft, mmft.models\n'
             'from mmengine.config import Config\n'
             f'Config.fromfile({str(tmp_path / "c.py")!r})\n'
@@ -77,6 +77,5 @@ def test_foreign_warnings_mmft_triggers_are_not_printed(tmp_path):
                          text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr
-    assert re.findall(r'\w*Warning: .*', out.stderr) == [
-        'UserWarning: the user warns'
-    ]
+    assert re.findall(r'\w*Warning: .*',
+                      out.stderr) == ['UserWarning: the user warns']
