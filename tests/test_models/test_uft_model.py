@@ -45,8 +45,11 @@ def test_plain_moco_loss_and_enqueue():
         enc = model.key_encoder
         keys = F.normalize(enc.neck(enc.backbone(inputs[1]))[0])
     losses = model(inputs, [None] * 4, mode='loss')
-    assert set(losses) == {'loss'}
+    assert set(losses) == {'loss', 'sim_pos', 'sim_neg'}
     z = F.normalize(model.neck(model.backbone(inputs[0]))[0])
+    # logged: cosine to the own key and to the queue (before the enqueue)
+    torch.testing.assert_close(losses['sim_pos'], (z * keys).sum(1).mean())
+    torch.testing.assert_close(losses['sim_neg'], (z @ queue.T).mean())
     want = torch.stack([
         F.cross_entropy(
             torch.cat([(q @ k)[None], queue @ q])[None] / 0.2,
@@ -64,7 +67,7 @@ def test_mixed_queries_add_eq6_and_no_keys():
     inputs = views()
     torch.manual_seed(5)
     losses = model(inputs, [None] * 4, mode='loss')
-    assert set(losses) == {'loss', 'loss_mix', 'lam'}
+    assert set(losses) == {'loss', 'loss_mix', 'lam', 'sim_pos', 'sim_neg'}
     assert model.queue_ptr.item() == 4  # nothing enqueued for mixed images
     losses['loss_mix'].backward()
     assert model.backbone.conv1.weight.grad.abs().sum() > 0
@@ -85,7 +88,7 @@ def test_replace_mode_and_separate_forward():
     assert set(model(views(), [None] * 4, mode='loss')) == {'loss_mix', 'lam'}
     model = build(mix=dict(separate_forward=True, weight=0.5))
     losses = model(views(), [None] * 4, mode='loss')
-    assert set(losses) == {'loss', 'loss_mix', 'lam'}
+    assert set(losses) == {'loss', 'loss_mix', 'lam', 'sim_pos', 'sim_neg'}
 
 
 def test_queue_wraps_and_refuses_oversized_batches():

@@ -226,7 +226,9 @@ class UFTMoCo(BaseSelfSupervisor):
 
         Returns:
             dict: ``loss`` (clean queries; absent in 'replace' mode when
-            mixing), ``loss_mix`` and ``lam`` when this iteration mixes.
+            mixing), ``loss_mix`` and ``lam`` when this iteration mixes,
+            ``sim_pos`` and ``sim_neg`` (:meth:`similarities`) when it
+            has clean queries.
         """
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
             raise ValueError(
@@ -238,10 +240,10 @@ class UFTMoCo(BaseSelfSupervisor):
         keys = self.keys(key_view)
         mixing = self.mixer is not None and (
             self.mix_prob >= 1.0 or float(torch.rand(1)) < self.mix_prob)
-        losses = {}
+        losses, z_clean = {}, None
         if not mixing:
-            losses['loss'] = self.loss_module(
-                self.project(query), keys, self.queue)
+            z_clean = self.project(query)
+            losses['loss'] = self.loss_module(z_clean, keys, self.queue)
         else:
             mixed, first, partner, lam = self.mixer(query)
             clean = self.mix_mode == 'extra'
@@ -256,8 +258,29 @@ class UFTMoCo(BaseSelfSupervisor):
             losses['loss_mix'] = self.mix_weight * self.loss_module(
                 z_mixed, keys[first], self.queue, keys[partner], lam)
             losses['lam'] = torch.tensor(lam, device=query.device)
+        if z_clean is not None:
+            losses.update(self.similarities(z_clean, keys))
         self.enqueue(keys)
         return losses
+
+    @torch.no_grad()
+    def similarities(self, query: torch.Tensor, keys: torch.Tensor) -> dict:
+        """Logged, not optimised: the mean cosine of a clean query to its
+        key (``sim_pos``) and to the queue's negatives (``sim_neg``). Both
+        near 1 is a collapse; ``sim_pos`` near ``sim_neg`` a task the
+        encoder does not solve (the loss near log(K + 1)).
+
+        Args:
+            query (Tensor): ``[N, D]`` normalised clean queries.
+            keys (Tensor): ``[N, D]`` their normalised keys.
+
+        Returns:
+            dict: ``sim_pos`` and ``sim_neg`` (scalars).
+        """
+        query = query.float()
+        return dict(
+            sim_pos=(query * keys.float()).sum(1).mean(),
+            sim_neg=(query @ self.queue.float().T).mean())
 
 
 def _queue_layout(state_dict: dict, prefix: str) -> str:
