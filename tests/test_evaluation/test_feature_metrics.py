@@ -93,7 +93,8 @@ def test_alignment_uniformity_metric_reads_the_database_only():
     align, uniform = alignment_uniformity(feats, labels, t=1.5)
     assert got == {
         'geometry/alignment': pytest.approx(align),
-        'geometry/uniformity': pytest.approx(uniform)
+        'geometry/uniformity': pytest.approx(uniform),
+        'geometry/norm': pytest.approx(float(feats.norm(dim=1).mean()))
     }
     with pytest.raises(ValueError, match='test_evaluator t'):
         METRICS.build(dict(type='AlignmentUniformity', t=0))
