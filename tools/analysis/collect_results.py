@@ -15,8 +15,8 @@ runs.
 
 Runs that ``tools/sweep.py --protocols`` evaluated (a ``protocols.json``
 of ``tools/analysis/uft_evaluate.py``; ``pretrained/<name>`` rows for
-``--pretrained``) make another table: one row a config, one column a
-protocol (K-shot top-1, retrieval, clustering, feature geometry), each
+``--pretrained``) make another table: one row a protocol (K-shot top-1,
+retrieval, clustering, feature geometry), one column a config, each
 cell the mean and std over seeds of the run's value (for K-shot, each run's
 mean over its trials); ``protocols.md`` and ``protocols.csv``.
 
@@ -163,39 +163,49 @@ def collect_protocols(
     return rows
 
 
-def _column_order(column: str) -> tuple:
-    """K-shot columns by K first, then the feature protocols."""
-    shots = re.match(r'^(\d+)-shot', column)
-    return (0, int(shots[1]), '') if shots else (1, 0, column)
+def _protocol_order(protocol: str) -> tuple:
+    """K-shot transfer by K, then nearest-mean K-shot, retrieval,
+    clustering and the rest (the features' geometry)."""
+    shots = re.search(r'(\d+)-shot', protocol)
+    kind = next((i for i, start in enumerate(('', 'kshot_ncm/', 'retrieval/',
+                                              'clustering/'))
+                 if start and protocol.startswith(start)),
+                0 if re.match(r'^\d+-shot', protocol) else 4)
+    return kind, int(shots[1]) if shots else 0, protocol
 
 
 def protocols_tables(rows: Dict[str, Dict[str, Dict[int, float]]]) -> tuple:
-    """Markdown (a row a method, ``pretrained/*`` first; ``mean ± std
-    (n)``) and CSV (method, column, n, mean, std, the seeds' values)."""
-    columns = sorted({c
-                      for row in rows.values() for c in row},
-                     key=_column_order)
+    """Markdown (a row a protocol, a column a method, ``pretrained/*``
+    first; cells ``mean ± std (n)``) and CSV (method, protocol, n, mean,
+    std, the seeds' values)."""
+    protocols = sorted({p
+                        for row in rows.values() for p in row},
+                       key=_protocol_order)
     methods = sorted(rows, key=lambda m: (not m.startswith('pretrained/'), m))
+    stats = {}  # (method, protocol): (values, mean, std)
+    for method in methods:
+        for protocol in protocols:
+            by_seed = rows[method].get(protocol)
+            if by_seed:
+                values = [by_seed[s] for s in sorted(by_seed)]
+                stats[method, protocol] = (values, *mean_std(values))
     lines = [
         'UFT protocols of the last checkpoint, mean ± std over seeds (runs)',
-        '', '| method | ' + ' | '.join(columns) + ' |',
-        '|' + '---|' * (len(columns) + 1)
+        '', '| protocol | ' + ' | '.join(methods) + ' |',
+        '|' + '---|' * (len(methods) + 1)
     ]
-    csv_lines = ['method,protocol,n,mean,std,values']
-    for method in methods:
-        cells = []
-        for column in columns:
-            by_seed = rows[method].get(column)
-            if not by_seed:
-                cells.append('')
-                continue
-            values = [by_seed[s] for s in sorted(by_seed)]
-            mean, std = mean_std(values)
-            cells.append(f'{mean:.2f} ± {std:.2f} ({len(values)})')
-            csv_lines.append(f'{method},{column},{len(values)},{mean:.4f},'
-                             f'{std:.4f},' + ' '.join(f'{v:.4f}'
-                                                      for v in values))
-        lines.append(f'| {method} | ' + ' | '.join(cells) + ' |')
+    for protocol in protocols:
+        cells = [
+            f'{stats[m, protocol][1]:.2f} ± {stats[m, protocol][2]:.2f} '
+            f'({len(stats[m, protocol][0])})' if (m, protocol) in stats else ''
+            for m in methods
+        ]
+        lines.append(f'| {protocol} | ' + ' | '.join(cells) + ' |')
+    csv_lines = ['method,protocol,n,mean,std,values'] + [
+        f'{m},{p},{len(v)},{mean:.4f},{std:.4f},' + ' '.join(f'{x:.4f}'
+                                                             for x in v)
+        for (m, p), (v, mean, std) in stats.items()
+    ]
     return '\n'.join(lines) + '\n', '\n'.join(csv_lines) + '\n'
 
 
