@@ -98,7 +98,12 @@ def test_sweep_commands_dry_run_into_distinct_dirs(argv, tmp_path):
         line for line in out.getvalue().splitlines()
         if 'tools/dist_train.sh' in line or 'tools/train.py' in line
     ]
-    configs = [a for a in argv if a.endswith('.py') and 'configs/' in a]
+    protocols = argv.index('--protocols') + 1 if '--protocols' in argv \
+        else len(argv)  # the evaluation configs of UFT runs train nothing
+    configs = [
+        a for i, a in enumerate(argv) if a.endswith('.py') and 'configs/' in a
+        and not protocols <= i < protocols + 2
+    ]
     ratios = argv[argv.index('--ratios') + 1:argv.index('--seeds')] \
         if '--ratios' in argv else [None]  # the configs' own fraction
     seeds = argv[argv.index('--seeds') + 1:argv.index('--work-root')]

@@ -7,7 +7,9 @@ from mmpretrain.structures import DataSample
 import mmft.datasets  # noqa: F401
 import mmft.evaluation  # noqa: F401
 import mmft.models  # noqa: F401
-from mmft.evaluation.functional import retrieval_precision_at_k
+from mmft.evaluation.functional import (alignment_uniformity,
+                                        kshot_nearest_mean,
+                                        retrieval_precision_at_k)
 from mmft.registry import DATASETS, METRICS, MODELS
 
 
@@ -77,6 +79,51 @@ def test_kmeans_metric_clusters_the_database_only():
     }
 
 
+def test_alignment_uniformity_metric_reads_the_database_only():
+    torch.manual_seed(0)
+    labels = torch.arange(3).repeat_interleave(4)
+    feats = torch.randn(12, 6)
+    queries = torch.randn(5, 6)
+    got = evaluate(
+        dict(type='AlignmentUniformity', t=1.5),
+        samples(
+            torch.cat([feats, queries]),
+            torch.cat([labels, torch.zeros(5).long()]),
+            torch.arange(17) >= 12))
+    align, uniform = alignment_uniformity(feats, labels, t=1.5)
+    assert got == {
+        'geometry/alignment': pytest.approx(align),
+        'geometry/uniformity': pytest.approx(uniform),
+        'geometry/norm': pytest.approx(float(feats.norm(dim=1).mean()))
+    }
+    with pytest.raises(ValueError, match='test_evaluator t'):
+        METRICS.build(dict(type='AlignmentUniformity', t=0))
+
+
+def test_kshot_nearest_mean_metric_averages_the_draws():
+    torch.manual_seed(0)
+    labels = torch.arange(3).repeat_interleave(5)
+    feats = torch.eye(3)[labels] + 0.9 * torch.randn(15, 3)
+    queries, query_labels = torch.randn(6, 3), torch.arange(6) % 3
+    got = evaluate(
+        dict(type='KShotNearestMean', shots=(1, 3), trials=4),
+        samples(
+            torch.cat([feats, queries]), torch.cat([labels, query_labels]),
+            torch.arange(21) >= 15))
+    want = {
+        f'kshot_ncm/{k}-shot': pytest.approx(100 * sum(
+            kshot_nearest_mean(queries, query_labels, feats, labels, k, t)
+            for t in range(4)) / 4)
+        for k in (1, 3)
+    }
+    assert got == want
+    with pytest.raises(ValueError, match='QueryDatabaseDataset'):
+        evaluate(dict(type='KShotNearestMean'), samples(feats, labels))
+    for bad in (dict(shots=(0, )), dict(shots=()), dict(trials=0)):
+        with pytest.raises(ValueError, match='test_evaluator'):
+            METRICS.build(dict(type='KShotNearestMean', **bad))
+
+
 def as_two_ranks(monkeypatch, cfg, data, batch_size=2):
     """Evaluate ``data`` as two processes would, in this one: each rank
     processes its share from mmengine's DefaultSampler (padded to equal
@@ -114,9 +161,10 @@ def as_two_ranks(monkeypatch, cfg, data, batch_size=2):
 @pytest.mark.parametrize(
     'cfg', [
         dict(type='RetrievalPrecisionAtK', topk=3),
-        dict(type='KMeansBCubed', num_clusters=3, seeds=(0, ))
+        dict(type='KMeansBCubed', num_clusters=3, seeds=(0, )),
+        dict(type='AlignmentUniformity')
     ],
-    ids=['retrieval', 'kmeans'])
+    ids=['retrieval', 'kmeans', 'geometry'])
 def test_two_ranks_score_every_sample_once(monkeypatch, cfg, split):
     """With or without QueryDatabaseDataset's ``eval_index``: two ranks
     (the sampler pads 9 samples to 10) give the one-process scores."""

@@ -45,8 +45,11 @@ def test_plain_moco_loss_and_enqueue():
         enc = model.key_encoder
         keys = F.normalize(enc.neck(enc.backbone(inputs[1]))[0])
     losses = model(inputs, [None] * 4, mode='loss')
-    assert set(losses) == {'loss'}
+    assert set(losses) == {'loss', 'sim_pos', 'sim_neg'}
     z = F.normalize(model.neck(model.backbone(inputs[0]))[0])
+    # logged: cosine to the own key and to the queue (before the enqueue)
+    torch.testing.assert_close(losses['sim_pos'], (z * keys).sum(1).mean())
+    torch.testing.assert_close(losses['sim_neg'], (z @ queue.T).mean())
     want = torch.stack([
         F.cross_entropy(
             torch.cat([(q @ k)[None], queue @ q])[None] / 0.2,
@@ -64,7 +67,7 @@ def test_mixed_queries_add_eq6_and_no_keys():
     inputs = views()
     torch.manual_seed(5)
     losses = model(inputs, [None] * 4, mode='loss')
-    assert set(losses) == {'loss', 'loss_mix', 'lam'}
+    assert set(losses) == {'loss', 'loss_mix', 'lam', 'sim_pos', 'sim_neg'}
     assert model.queue_ptr.item() == 4  # nothing enqueued for mixed images
     losses['loss_mix'].backward()
     assert model.backbone.conv1.weight.grad.abs().sum() > 0
@@ -85,7 +88,7 @@ def test_replace_mode_and_separate_forward():
     assert set(model(views(), [None] * 4, mode='loss')) == {'loss_mix', 'lam'}
     model = build(mix=dict(separate_forward=True, weight=0.5))
     losses = model(views(), [None] * 4, mode='loss')
-    assert set(losses) == {'loss', 'loss_mix', 'lam'}
+    assert set(losses) == {'loss', 'loss_mix', 'lam', 'sim_pos', 'sim_neg'}
 
 
 def test_queue_wraps_and_refuses_oversized_batches():
@@ -154,18 +157,17 @@ def test_pretrained_queue_is_fresh_unless_load_queue(tmp_path, load_queue):
     assert (model.queue_ptr.item() == 7) == load_queue
 
 
-def test_load_queue_takes_mmpretrains_moco_queue(tmp_path):
-    """mmpretrain's MoCo stores its queue as [feat_dim, K] (keys are
-    columns); UFTMoCo(load_queue=True) gets the same keys as rows."""
+def mmpretrain_moco(queue_len, feat_dim=16):
+    """mmpretrain's MoCo of the test's backbone and neck."""
     init_default_scope('mmft')
     torch.manual_seed(3)
     neck = dict(
         type='MoCoV2Neck',
         in_channels=FEAT_DIM,
         hid_channels=32,
-        out_channels=16,
+        out_channels=feat_dim,
         with_avg_pool=True)
-    moco = MODELS.build(
+    return MODELS.build(
         dict(
             type='mmpretrain.MoCo',
             backbone=TINY_BACKBONE,
@@ -174,22 +176,77 @@ def test_load_queue_takes_mmpretrains_moco_queue(tmp_path):
                 type='ContrastiveHead',
                 loss=dict(type='CrossEntropyLoss'),
                 temperature=0.2),
-            queue_len=32,
-            feat_dim=16,
+            queue_len=queue_len,
+            feat_dim=feat_dim,
             data_preprocessor=dict(
                 type='SelfSupDataPreprocessor',
                 mean=[127.5] * 3,
                 std=[127.5] * 3)))
+
+
+@pytest.mark.parametrize('queue_len', [32, 16])  # 16: a square queue
+def test_load_queue_takes_mmpretrains_moco_queue(tmp_path, queue_len):
+    """mmpretrain's MoCo stores its queue as [feat_dim, K] (keys are
+    columns); UFTMoCo(load_queue=True) gets the same keys as rows, once
+    transposed also when K == feat_dim."""
+    moco = mmpretrain_moco(queue_len)
     moco.queue_ptr.fill_(5)
-    assert moco.queue.shape == (16, 32)
+    assert moco.queue.shape == (16, queue_len)
     path = str(tmp_path / 'moco.pth')
     torch.save({'state_dict': moco.state_dict()}, path)
     model = build(
-        load_queue=True, init_cfg=dict(type='Pretrained', checkpoint=path))
+        queue_len=queue_len,
+        load_queue=True,
+        init_cfg=dict(type='Pretrained', checkpoint=path))
     torch.testing.assert_close(model.queue, moco.queue.t())
     assert model.queue_ptr.item() == 5
     torch.testing.assert_close(model.backbone.conv1.weight,
                                moco.backbone.conv1.weight)
+    # load_state_dict (the runner's load_from) converts it the same way
+    fresh = build(queue_len=queue_len)
+    fresh.load_state_dict(moco.state_dict(), strict=False)
+    torch.testing.assert_close(fresh.queue, moco.queue.t())
+
+
+@pytest.mark.parametrize('load', ['init_cfg', 'load_state_dict'])
+def test_square_mmft_queue_is_not_transposed(tmp_path, load):
+    """mmft's own [K, feat_dim] queue loads as saved, whatever its shape."""
+    source = build(queue_len=16)
+    source.queue.copy_(torch.arange(256.).view(16, 16))
+    path = str(tmp_path / 'uft.pth')
+    torch.save({'state_dict': source.state_dict()}, path)
+    if load == 'init_cfg':
+        model = build(
+            queue_len=16,
+            load_queue=True,
+            init_cfg=dict(type='Pretrained', checkpoint=path))
+    else:
+        model = build(queue_len=16)
+        model.load_state_dict(source.state_dict())
+    torch.testing.assert_close(model.queue, source.queue)
+
+
+def test_queue_of_unknown_layout_or_shape_is_an_error(tmp_path):
+    """A bare queue cannot say its layout; a wrong shape names the keys."""
+    moco = mmpretrain_moco(32)
+    bare = {
+        k: v
+        for k, v in moco.state_dict().items() if not k.startswith('encoder_k.')
+    }
+    path = str(tmp_path / 'bare.pth')
+    torch.save({'state_dict': bare}, path)
+    with pytest.raises(ValueError, match='cannot tell the layout'):
+        build(
+            load_queue=True, init_cfg=dict(type='Pretrained', checkpoint=path))
+    # without load_queue the queue is not read at all
+    build(init_cfg=dict(type='Pretrained', checkpoint=path))
+    path = str(tmp_path / 'moco.pth')
+    torch.save({'state_dict': moco.state_dict()}, path)
+    with pytest.raises(ValueError, match='model.queue_len'):
+        build(
+            queue_len=64,
+            load_queue=True,
+            init_cfg=dict(type='Pretrained', checkpoint=path))
 
 
 def test_partial_load_is_one_summary_line(tmp_path, monkeypatch):

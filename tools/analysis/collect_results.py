@@ -13,6 +13,13 @@ deviation of the metric over the seeds (``n`` runs). Writes ``results.md``
 and ``results.csv`` (one line a cell, with every seed's value) beside the
 runs.
 
+Runs that ``tools/sweep.py --protocols`` evaluated (a ``protocols.json``
+of ``tools/analysis/uft_evaluate.py``; ``pretrained/<name>`` rows for
+``--pretrained``) make another table: one row a protocol (K-shot top-1,
+retrieval, clustering, feature geometry), one column a config, each
+cell the mean and std over seeds of the run's value (for K-shot, each run's
+mean over its trials); ``protocols.md`` and ``protocols.csv``.
+
 Usage::
 
     python tools/analysis/collect_results.py work_dirs/cub \
@@ -133,14 +140,94 @@ def csv(cells: Cells) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def collect_protocols(
+        work_root: str) -> Dict[str, Dict[str, Dict[int, float]]]:
+    """``{method: {column: {seed: value}}}`` of the runs that hold a
+    ``protocols.json`` (K-shot: the mean over trials; their std is left
+    out: the table's spread is over seeds)."""
+    rows: Dict[str, Dict[str,
+                         Dict[int,
+                              float]]] = defaultdict(lambda: defaultdict(dict))
+    pattern = osp.join(glob.escape(work_root), '**', 'protocols.json')
+    for path in sorted(glob.glob(pattern, recursive=True)):
+        run = osp.dirname(path)
+        match = CELL.match(osp.basename(run))
+        method = osp.relpath(osp.dirname(run), work_root).replace(osp.sep, '/')
+        if match is None or match['ratio'] or method == '.':
+            continue
+        with open(path) as f:
+            for key, value in json.load(f).items():
+                if 'std of' not in key:
+                    column = re.sub(r' \(%, mean of \d+\)$', ' (%)', key)
+                    rows[method][column][int(match['seed'])] = float(value)
+    return rows
+
+
+def _protocol_order(protocol: str) -> tuple:
+    """K-shot transfer by K, then nearest-mean K-shot, retrieval,
+    clustering and the rest (the features' geometry)."""
+    shots = re.search(r'(\d+)-shot', protocol)
+    kind = next((i for i, start in enumerate(('', 'kshot_ncm/', 'retrieval/',
+                                              'clustering/'))
+                 if start and protocol.startswith(start)),
+                0 if re.match(r'^\d+-shot', protocol) else 4)
+    return kind, int(shots[1]) if shots else 0, protocol
+
+
+def protocols_tables(rows: Dict[str, Dict[str, Dict[int, float]]]) -> tuple:
+    """Markdown (a row a protocol, a column a method, ``pretrained/*``
+    first; cells ``mean ± std (n)``) and CSV (method, protocol, n, mean,
+    std, the seeds' values)."""
+    protocols = sorted({p
+                        for row in rows.values() for p in row},
+                       key=_protocol_order)
+    methods = sorted(rows, key=lambda m: (not m.startswith('pretrained/'), m))
+    stats = {}  # (method, protocol): (values, mean, std)
+    for method in methods:
+        for protocol in protocols:
+            by_seed = rows[method].get(protocol)
+            if by_seed:
+                values = [by_seed[s] for s in sorted(by_seed)]
+                stats[method, protocol] = (values, *mean_std(values))
+    lines = [
+        'UFT protocols of the last checkpoint, mean ± std over seeds (runs)',
+        '', '| protocol | ' + ' | '.join(methods) + ' |',
+        '|' + '---|' * (len(methods) + 1)
+    ]
+    for protocol in protocols:
+        cells = [
+            f'{stats[m, protocol][1]:.2f} ± {stats[m, protocol][2]:.2f} '
+            f'({len(stats[m, protocol][0])})' if (m, protocol) in stats else ''
+            for m in methods
+        ]
+        lines.append(f'| {protocol} | ' + ' | '.join(cells) + ' |')
+    csv_lines = ['method,protocol,n,mean,std,values'] + [
+        f'{m},{p},{len(v)},{mean:.4f},{std:.4f},' + ' '.join(f'{x:.4f}'
+                                                             for x in v)
+        for (m, p), (v, mean, std) in stats.items()
+    ]
+    return '\n'.join(lines) + '\n', '\n'.join(csv_lines) + '\n'
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('work_root')
     parser.add_argument('--metric', help='default: accuracy/top1')
     parser.add_argument('--out-dir', help='default: WORK_ROOT')
     args = parser.parse_args()
-    cells, metric = collect(args.work_root, args.metric)
     out = args.out_dir or args.work_root
+    rows = collect_protocols(args.work_root)
+    if rows:
+        table, lines = protocols_tables(rows)
+        atomic_write_text(table, osp.join(out, 'protocols.md'))
+        atomic_write_text(lines, osp.join(out, 'protocols.csv'))
+        print(table)
+        print(f'wrote protocols.md and protocols.csv to {out}')
+        if not glob.glob(
+                osp.join(glob.escape(args.work_root), '**', 'test_last.json'),
+                recursive=True):
+            return
+    cells, metric = collect(args.work_root, args.metric)
     table = markdown(cells, metric)
     atomic_write_text(table, osp.join(out, 'results.md'))
     atomic_write_text(csv(cells), osp.join(out, 'results.csv'))

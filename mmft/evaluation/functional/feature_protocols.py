@@ -101,3 +101,72 @@ def kmeans_bcubed(features: torch.Tensor,
         random_state=seed)
     clusters = kmeans.fit_predict(data.astype(np.float32))
     return bcubed(torch.as_tensor(clusters), torch.as_tensor(labels))
+
+
+@torch.no_grad()
+def alignment_uniformity(features: torch.Tensor,
+                         labels: torch.Tensor,
+                         t: float = 2.0) -> Tuple[float, float]:
+    """Class alignment and uniformity of L2-normalised features (Wang and
+    Isola, 2020; the split of the contrastive loss that UFT's Eq. 1-3 argue
+    with), over all pairs of distinct items:
+    ``alignment = mean_{i != j, y_i = y_j} |z_i - z_j|^2`` (the positive
+    pairs are same-class images; lower: tighter classes) and
+    ``uniformity = log mean_{i != j} exp(-t |z_i - z_j|^2)`` (lower: the
+    features spread more evenly over the sphere).
+
+    Args:
+        features (Tensor): ``[N, D]`` features.
+        labels (Tensor): ``[N]`` classes; some class needs two items.
+        t (float): Uniformity's kernel scale. Defaults to 2.
+
+    Returns:
+        tuple: alignment (in [0, 4]), uniformity (<= 0).
+    """
+    z = F.normalize(features.double(), dim=1)
+    dist = (2 - 2 * z @ z.T).clamp_min(0)
+    labels = torch.as_tensor(labels).to(dist.device)
+    other = ~torch.eye(len(z), dtype=torch.bool, device=dist.device)
+    same = (labels[:, None] == labels[None]) & other
+    if not same.any():
+        raise ValueError('alignment needs two items of one class')
+    alignment = float(dist[same].mean())
+    uniformity = float(torch.log(torch.exp(-t * dist[other]).mean()))
+    return alignment, uniformity
+
+
+@torch.no_grad()
+def kshot_nearest_mean(query: torch.Tensor, query_labels: torch.Tensor,
+                       database: torch.Tensor, database_labels: torch.Tensor,
+                       shots: int, seed: int) -> float:
+    """Top-1 of a nearest-class-mean classifier built from ``shots`` random
+    database images a class (L2-normalised features, cosine): K-shot
+    transfer without training, so without an optimiser's noise.
+
+    Args:
+        query (Tensor): ``[Q, D]`` test features.
+        query_labels (Tensor): ``[Q]``.
+        database (Tensor): ``[N, D]`` labelled pool (train split).
+        database_labels (Tensor): ``[N]``.
+        shots (int): K, images drawn a class (without replacement).
+        seed (int): Seed of the draw (``numpy.random.default_rng``).
+
+    Returns:
+        float: Accuracy in [0, 1] over the queries.
+    """
+    database = F.normalize(database.float(), dim=1)
+    classes = torch.unique(database_labels)
+    rng = np.random.default_rng(seed)
+    means = []
+    for c in classes.tolist():
+        pool = torch.nonzero(database_labels == c)[:, 0].numpy()
+        if len(pool) < shots:
+            raise ValueError(f'class {c} has {len(pool)} database images, '
+                             f'fewer than shots={shots}')
+        chosen = torch.as_tensor(rng.choice(pool, shots, replace=False))
+        means.append(database[chosen].mean(0))
+    sim = F.normalize(
+        query.float(), dim=1) @ F.normalize(
+            torch.stack(means), dim=1).T
+    predicted = classes[sim.argmax(1)]
+    return float((predicted == query_labels).float().mean())

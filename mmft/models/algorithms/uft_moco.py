@@ -136,16 +136,10 @@ class UFTMoCo(BaseSelfSupervisor):
                 k[len(prefix) + 1:]: v
                 for k, v in state.items() if k.startswith(prefix + '.')
             }
-        self._convert_loaded(state, '')
         if not self.load_queue:  # UFT starts from a fresh random queue
             state.pop('queue', None)
             state.pop('queue_ptr', None)
-        elif 'queue' in state and state['queue'].shape != self.queue.shape:
-            raise ValueError(
-                f'UFTMoCo: the queue in {path} has shape '
-                f"{tuple(state['queue'].shape)}, the model's is "
-                f'{tuple(self.queue.shape)} (model.queue_len x '
-                'model.feat_dim); set them to match or load_queue=False')
+        # legacy keys and the queue's layout: the pre-hook, on every load
         missing, unexpected = self.load_state_dict(state, strict=False)
         loaded = len(state) - len(unexpected)
         parts = [f'UFTMoCo: loaded {loaded} tensors from {path}']
@@ -160,8 +154,16 @@ class UFTMoCo(BaseSelfSupervisor):
         MMLogger.get_current_instance().info('; '.join(parts))
 
     def _convert_loaded(self, state_dict: dict, prefix: str, *args) -> None:
-        """Checkpoints of other layouts: mmft before 0.2 (``key_backbone``,
-        ``key_neck``) and mmpretrain's MoCo (queue ``[feat_dim, K]``)."""
+        """Bring a state dict being loaded into this model's layout; the one
+        place that converts (a ``load_state_dict`` pre-hook, so ``init_cfg``,
+        ``load_from`` and resume all pass here, once).
+
+        mmft before 0.2 named the key encoder ``key_backbone``/``key_neck``.
+        The queue's layout is that of the checkpoint's origin, named by its
+        keys, never guessed from the shape: mmpretrain's ``MoCo`` (its key
+        encoder ``encoder_k.*``) saves ``[feat_dim, K]``, transposed here;
+        mmft (``key_encoder.*``) saves ``[K, feat_dim]``, kept.
+        """
         if rename_legacy_keys(
                 state_dict, prefix, {
                     'key_backbone.': 'key_encoder.backbone.',
@@ -169,14 +171,18 @@ class UFTMoCo(BaseSelfSupervisor):
                 }, 'UFTMoCo'):
             add_key_encoder_steps(state_dict, prefix)
         queue = state_dict.get(prefix + 'queue')
-        if queue is None or queue.dim() != 2:
+        if queue is None:
             return
-        size, dim = self.queue.shape
-        from_mmpretrain = not any(
-            k.startswith(prefix + 'key_encoder.') for k in state_dict)
-        if tuple(queue.shape) == (dim, size) and (size != dim
-                                                  or from_mmpretrain):
-            state_dict[prefix + 'queue'] = queue.t().contiguous()
+        layout = _queue_layout(state_dict, prefix)
+        if layout == 'mmpretrain':
+            queue = queue.t().contiguous()
+            state_dict[prefix + 'queue'] = queue
+        if tuple(queue.shape) != tuple(self.queue.shape):
+            raise ValueError(
+                f'UFTMoCo: the loaded queue ({layout} layout) is '
+                f'{tuple(queue.shape)} as [K, feat_dim], the model\'s is '
+                f'{tuple(self.queue.shape)} (model.queue_len x '
+                'model.feat_dim); set them to match or load_queue=False')
 
     def extract_feat(self, inputs: torch.Tensor) -> Tuple[torch.Tensor]:
         """Backbone features (what the evaluation protocols use)."""
@@ -220,7 +226,9 @@ class UFTMoCo(BaseSelfSupervisor):
 
         Returns:
             dict: ``loss`` (clean queries; absent in 'replace' mode when
-            mixing), ``loss_mix`` and ``lam`` when this iteration mixes.
+            mixing), ``loss_mix`` and ``lam`` when this iteration mixes,
+            ``sim_pos`` and ``sim_neg`` (:meth:`similarities`) when it
+            has clean queries.
         """
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
             raise ValueError(
@@ -232,10 +240,10 @@ class UFTMoCo(BaseSelfSupervisor):
         keys = self.keys(key_view)
         mixing = self.mixer is not None and (
             self.mix_prob >= 1.0 or float(torch.rand(1)) < self.mix_prob)
-        losses = {}
+        losses, z_clean = {}, None
         if not mixing:
-            losses['loss'] = self.loss_module(
-                self.project(query), keys, self.queue)
+            z_clean = self.project(query)
+            losses['loss'] = self.loss_module(z_clean, keys, self.queue)
         else:
             mixed, first, partner, lam = self.mixer(query)
             clean = self.mix_mode == 'extra'
@@ -250,8 +258,58 @@ class UFTMoCo(BaseSelfSupervisor):
             losses['loss_mix'] = self.mix_weight * self.loss_module(
                 z_mixed, keys[first], self.queue, keys[partner], lam)
             losses['lam'] = torch.tensor(lam, device=query.device)
+        if z_clean is not None:
+            losses.update(self.similarities(z_clean, keys))
         self.enqueue(keys)
         return losses
+
+    @torch.no_grad()
+    def similarities(self, query: torch.Tensor, keys: torch.Tensor) -> dict:
+        """Logged, not optimised: the mean cosine of a clean query to its
+        key (``sim_pos``) and to the queue's negatives (``sim_neg``). Both
+        near 1 is a collapse; ``sim_pos`` near ``sim_neg`` a task the
+        encoder does not solve (the loss near log(K + 1)).
+
+        Args:
+            query (Tensor): ``[N, D]`` normalised clean queries.
+            keys (Tensor): ``[N, D]`` their normalised keys.
+
+        Returns:
+            dict: ``sim_pos`` and ``sim_neg`` (scalars).
+        """
+        query = query.float()
+        return dict(
+            sim_pos=(query * keys.float()).sum(1).mean(),
+            sim_neg=(query @ self.queue.float().T).mean())
+
+
+def _queue_layout(state_dict: dict, prefix: str) -> str:
+    """'mmpretrain' or 'mmft': who saved the queue in ``state_dict``, named
+    by the key encoder saved with it.
+
+    Args:
+        state_dict (dict): A state dict holding ``prefix + 'queue'``.
+        prefix (str): The loading module's prefix.
+
+    Returns:
+        str: 'mmpretrain' (``[feat_dim, K]``) or 'mmft' (``[K, feat_dim]``).
+    """
+    origins = {
+        'mmpretrain': prefix + 'encoder_k.',
+        'mmft': prefix + 'key_encoder.'
+    }
+    found = [
+        name for name, start in origins.items() if any(
+            k.startswith(start) for k in state_dict)
+    ]
+    if len(found) != 1:
+        raise ValueError(
+            'UFTMoCo: cannot tell the layout of the loaded queue '
+            f"{tuple(state_dict[prefix + 'queue'].shape)}: the checkpoint "
+            "must hold mmpretrain MoCo's key encoder (encoder_k.*, queue "
+            "[feat_dim, K]) or mmft's (key_encoder.*, queue [K, feat_dim]), "
+            f'it holds {found or "neither"}; or set model.load_queue=False')
+    return found[0]
 
 
 def _groups(keys: List[str]) -> str:
