@@ -4,23 +4,21 @@
 data_root = 'data/digits'
 data_preprocessor = dict(
     num_classes=10, mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True)
+# Each PNG is decoded once and kept in memory (mmft's ImageCache: 1,797
+# images of 12 KB), not at every visit; the run computes the same. A file
+# changed on disk during a run is not read again.
+load_image = dict(type='ImageCache', loader=dict(type='LoadImageFromFile'))
 train_augments = [
     dict(type='RandomResizedCrop', scale=64, crop_ratio_range=(0.6, 1.0)),
 ]
-train_pipeline = [
-    dict(type='LoadImageFromFile'), *train_augments,
-    dict(type='PackInputs')
-]
+train_pipeline = [load_image, *train_augments, dict(type='PackInputs')]
 # Query and key views for Bi-tuning (see fgvc_bs48_224.py).
 train_pipeline_2views = [
-    dict(type='LoadImageFromFile'),
+    load_image,
     dict(type='MultiView', num_views=2, transforms=[train_augments]),
     dict(type='PackInputs'),
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='PackInputs'),
-]
+test_pipeline = [load_image, dict(type='PackInputs')]
 train_dataloader = dict(
     batch_size=32,
     num_workers=0,
