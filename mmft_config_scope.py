@@ -13,9 +13,11 @@ into mmft's configs folder) fail naming where it went, from
 The patch touches mmengine's private names, so it is guarded: it applies to
 mmengine 0.10.x only (the version is read with ``importlib.metadata`` when
 mmengine's config module loads, so interpreter start imports nothing heavy);
-another version is left alone with one warning. ``MMFT_NO_CONFIG_SCOPE=1``
-turns it off (nothing is installed). It never raises: a failure becomes one
-warning and mmengine loads unpatched.
+another version is left alone with one warning. ``MMFT_NO_PATCHES=1`` turns
+it off (nothing is installed), as it does every patch of mmft (the table of
+them is ``mmft/patches.py``, which reads this module's :func:`patched`).
+It never raises: a failure becomes one warning and mmengine loads
+unpatched.
 """
 import os
 import sys
@@ -24,8 +26,9 @@ import warnings
 _TARGET = 'mmengine.config.config'
 # The mmengine series whose private names this patch was written for.
 MMENGINE_SERIES = (0, 10)
-OFF_VARIABLE = 'MMFT_NO_CONFIG_SCOPE'
+OFF_VARIABLE = 'MMFT_NO_PATCHES'
 _WARNED = set()
+_PATCHED = []  # the config module patched, once it is
 
 
 def _warn(message: str) -> None:
@@ -103,6 +106,7 @@ def _patch(config_module) -> None:
 
     get_installed_path._mmft = True
     config_module.get_installed_path = get_installed_path
+    _PATCHED.append(config_module.__name__)
     config = getattr(config_module, 'Config', None)
     for name, path_of in (('fromfile', _first), ('_file2dict', _first),
                           ('_get_cfg_path', _package_path)):
@@ -191,11 +195,16 @@ class _ScopeFinder:
             return None
 
 
+def patched() -> bool:
+    """Whether mmengine's config module is patched in this process."""
+    return bool(_PATCHED)
+
+
 def install() -> bool:
     """Patch now, or as soon as mmengine's config module is imported.
 
-    Does nothing when the environment variable ``MMFT_NO_CONFIG_SCOPE`` is
-    set (to anything but '' or '0').
+    Does nothing when the environment variable ``MMFT_NO_PATCHES`` is set
+    (to anything but '' or '0').
 
     Returns:
         bool: True if mmengine is patched or will be when its config module

@@ -25,6 +25,9 @@ def read_requirements(name: str) -> list:
 # (`pip install mmft`), everyone else takes `pip install "mmft[lite]"`. A
 # check at build time could not tell, as pip builds in an isolated env.
 MMCV_LITE = ['mmcv-lite>=2.0.0,<2.4.0']
+# ONNX export and its onnxruntime check (tools/deployment/pytorch2onnx.py),
+# also in `tests`: CI installs `.[tests]`, and the ONNX tests run there.
+DEPLOY = read_requirements('deploy.txt')
 
 
 def version() -> str:
@@ -81,7 +84,8 @@ setup(
     install_requires=read_requirements('runtime.txt'),
     extras_require={
         'lite': MMCV_LITE,
-        'tests': read_requirements('tests.txt') + MMCV_LITE,
+        'deploy': DEPLOY,
+        'tests': read_requirements('tests.txt') + DEPLOY + MMCV_LITE,
     },
     license='Apache License 2.0',
     zip_safe=False,

@@ -114,8 +114,7 @@ def head_ratio(args) -> None:
             model = MODELS.build(
                 dict(
                     bituning_config(num, size),
-                    backbone=dict(
-                        type='ResNet', depth=18, out_indices=(3, )),
+                    backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
                     head=dict(
                         type='LinearClsHead', num_classes=num,
                         in_channels=dim))).to(dev)

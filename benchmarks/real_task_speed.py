@@ -49,7 +49,8 @@ import mmft.models  # noqa: F401
 from mmft.registry import DATASETS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SKIP = ('ImageCache', 'LoadImageFromFile', 'PackInputs')
+SKIP = ('ImageCache', 'CheckedLoadImageFromFile', 'LoadImageFromFile',
+        'PackInputs')
 
 
 def without_cache(steps):
@@ -93,7 +94,7 @@ def plain_run(cfg: Config, iters: int) -> Tuple[float, List[float]]:
     augment = Compose(pipeline)
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     images = [
-        Compose([dict(type='LoadImageFromFile')
+        Compose([dict(type='CheckedLoadImageFromFile')
                  ])(dict(img_path=i['img_path']))['img'] for i in infos
     ]  # decoded once
     labels = torch.tensor([int(i['gt_label']) for i in infos])

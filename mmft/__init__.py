@@ -13,6 +13,7 @@ from mmengine.utils import digit_version
 
 import mmft_config_scope  # noqa: F401  (`mmft::` config paths)
 from . import compat  # noqa: F401  (numpy 2 hue shift in mmcv)
+from .apis.registry_bridge import expose_mmft_registries
 from .version import __version__
 
 _REQUIRED = (
@@ -38,5 +39,8 @@ def _check_versions(required=_REQUIRED) -> None:
 
 
 _check_versions()
+# mmpretrain's get_model (and its inferencer) builds in mmpretrain's scope:
+# let it find mmft's components there too.
+expose_mmft_registries()
 
 __all__ = ['__version__']

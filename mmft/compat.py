@@ -1,18 +1,16 @@
-"""Compatibility shims for today's package versions.
-
-(Checkpoint loading under torch >= 2.6 is not patched here: see
-:mod:`mmft.utils.safe_load`, which mmft's hooks and tools use.)
+"""The ``adjust-hue`` patch of :mod:`mmft.patches` (the table of every
+change mmft makes to other packages).
 
 numpy >= 2 refuses ``np.uint8`` of a negative number, which mmcv's
 ``adjust_hue`` (mmcv 2.2, both backends) computes for every negative hue
 shift, so ``ColorJitter(hue=...)`` of MoCo v2's augmentation crashes about
 half the time. We replace it with the same function that wraps the shift
 into uint8 first (what numpy 1 did), only where that bug can be: numpy >= 2
-with the mmcv versions mmft supports (``MMCV_RANGE``, setup.py's mmcv-lite
-range). Another mmcv is left alone, with one warning; with numpy 1 there is
-nothing to fix. This is the only thing mmft patches when imported.
+with the mmcv versions mmft supports (the patch's row in
+:data:`mmft.patches.PATCHES`, setup.py's mmcv-lite range). Another mmcv is
+left alone, with one warning; with numpy 1 there is nothing to fix;
+``MMFT_NO_PATCHES=1`` leaves it alone too.
 """
-import warnings
 from typing import Optional
 
 import cv2
@@ -23,8 +21,7 @@ import numpy as np
 from mmengine.utils import digit_version
 from PIL import Image
 
-# mmcv versions whose adjust_hue this replaces (setup.py's mmcv-lite range).
-MMCV_RANGE = ('2.0.0', '2.4.0')
+from . import patches
 
 
 def adjust_hue(img: np.ndarray,
@@ -65,7 +62,6 @@ def adjust_hue(img: np.ndarray,
 
 
 MMCV_ADJUST_HUE = photometric.adjust_hue
-_warned = False
 
 
 def install() -> bool:
@@ -74,22 +70,13 @@ def install() -> bool:
     Returns:
         bool: Whether mmcv's ``adjust_hue`` is now this module's.
     """
-    global _warned
     if digit_version(np.__version__) < digit_version('2.0.0'):
         return False  # numpy 1 wraps the negative shift itself
-    low, high = MMCV_RANGE
-    if not (digit_version(low) <= digit_version(mmcv.__version__) <
-            digit_version(high)):
-        if not _warned:
-            _warned = True
-            warnings.warn(
-                f'mmft.compat: mmcv {mmcv.__version__} is outside {low} <= '
-                f'mmcv < {high}, so its adjust_hue is left as it is; if it '
-                'still fails on negative hue shifts with numpy 2, '
-                'ColorJitter(hue=...) may raise', RuntimeWarning)
-        return False
+    if not patches.applies('adjust-hue', mmcv.__version__):
+        return False  # off, or another mmcv (one warning)
     mmcv.adjust_hue = mmcv.image.adjust_hue = adjust_hue
     photometric.adjust_hue = adjust_hue
+    patches.mark_applied('adjust-hue')
     return True
 
 

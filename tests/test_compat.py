@@ -10,7 +10,7 @@ from mmengine.registry import init_default_scope
 
 import mmft  # noqa: F401  (installs the shims)
 import mmft.datasets  # noqa: F401
-from mmft import compat
+from mmft import compat, patches
 from mmft.registry import TRANSFORMS
 from tests.helpers import ROOT
 
@@ -65,7 +65,7 @@ def unpatched_mmcv(monkeypatch):
     import mmcv.image.photometric as photometric
     for module in (mmcv, mmcv.image, photometric):
         monkeypatch.setattr(module, 'adjust_hue', compat.MMCV_ADJUST_HUE)
-    monkeypatch.setattr(compat, '_warned', False)
+    monkeypatch.setattr(patches, '_WARNED', set())
     return mmcv
 
 
@@ -154,7 +154,7 @@ def test_config_scope_can_be_turned_off(scope, monkeypatch, recwarn):
     out = subprocess.run([sys.executable, '-c', code],
                          capture_output=True,
                          text=True,
-                         env=dict(os.environ, MMFT_NO_CONFIG_SCOPE='1'))
+                         env=dict(os.environ, MMFT_NO_PATCHES='1'))
     assert out.stdout.strip() == 'False', out.stderr
 
 

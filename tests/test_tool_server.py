@@ -91,7 +91,7 @@ def test_other_commands_and_startup_variables_get_a_fresh_interpreter():
     assert TOOLS.serves((sys.executable, 'tools/train.py'), env)
     assert not TOOLS.serves((sys.executable, '-c', 'pass'), env)
     assert not TOOLS.serves(('bash', 'tools/dist_train.sh'), env)
-    for key in ('OMP_NUM_THREADS', 'MMFT_NO_CONFIG_SCOPE', 'PYTHONHASHSEED'):
+    for key in ('OMP_NUM_THREADS', 'MMFT_NO_PATCHES', 'PYTHONHASHSEED'):
         changed = dict(env, **{key: env.get(key, '') + '7'})
         assert not TOOLS.serves((sys.executable, 'tools/train.py'), changed)
     # the code a test runs that way is still run, and reported

@@ -37,9 +37,14 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = osp.join(ROOT, 'data', 'digits')
 WEIGHTS = osp.join(ROOT, 'checkpoints', 'efficientnet-lite0_in1k.pth')
 PHOTOS = osp.join(ROOT, 'data', 'photo_crops')
+#: Every method the demo can run (``--methods``); the presets run the first
+#: four. The baselines' figures are in the README's table too.
 RUNS = (('plain fine-tuning (ERM)', 'erm'), ('Co-tuning', 'cotuning'),
         ('Bi-tuning', 'bituning'), ('Co-tuning + Bi-tuning',
-                                    'cotuning_bituning'))
+                                    'cotuning_bituning'), ('L2-SP', 'l2sp'),
+        ('DELTA', 'delta'), ('BSS', 'bss'), ('LwF', 'lwf'),
+        ('StochNorm', 'stochnorm'), ('Co-tuning + BSS', 'cotuning_bss'),
+        ('Bi-tuning + L2-SP', 'bituning_l2sp'))
 #: Config suffix and methods of each preset.
 PRESETS = {
     'quick': ('_quick', ['erm', 'cotuning', 'bituning', 'cotuning_bituning']),
@@ -134,8 +139,8 @@ def run(args: List[str],
             if match:
                 kind = 'train' if match.re is ITER else 'test'
                 status.show(f'{kind} {bar(int(match[1]), int(match[2]))}')
-            elif 'CategoryRelationshipHook' in line:
-                status.show('estimating the category relationship')
+            elif 'estimating the' in line:  # a pass before training
+                status.show(line.split('estimating the', 1)[1].strip()[:48])
         code = proc.wait()
     if code:
         with open(log_file) as f:
@@ -311,6 +316,18 @@ def main() -> None:
                   f'{verdict(after[key], EXPECTED_UFT.get(key))}')
     print('\nSingle runs differ across CPUs by about a point; the README '
           'gives the spread over seeds and the commands that measure it.')
+    if results:  # the best model of this run predicts a test digit
+        title, name, _ = max(results, key=lambda result: result[2])
+        with open(osp.join(ROOT, args.work_dir, name, 'last_checkpoint')) as f:
+            checkpoint = osp.join(ROOT, f.read().strip())
+        if checkpoint.startswith(ROOT + os.sep):  # relative to the repo
+            checkpoint = osp.relpath(checkpoint, ROOT)
+        digit = osp.join('data', 'digits', 'test', '3')
+        image = osp.join(digit, sorted(os.listdir(osp.join(ROOT, digit)))[0])
+        print(f'\nPredict an image with the {title} model (README, "Use the '
+              'fine-tuned model", has more):\n  python tools/infer.py '
+              f'configs/{name}/effnetlite0_digits{suffix}.py {checkpoint} '
+              f'{image}')
 
 
 if __name__ == '__main__':

@@ -178,10 +178,17 @@ def safe_checkpoint_loading(trusted_files: Iterable[str] = (
     :func:`load_checkpoint_file`, and ``trusted_files`` are trusted.
 
     On exit mmengine's previous loader and the trusted set are restored.
+    This is the ``checkpoint-loader`` patch of :mod:`mmft.patches`: with
+    ``MMFT_NO_PATCHES=1`` (or another mmengine) mmengine's loader stays.
 
     Args:
         trusted_files (Iterable[str]): Files to unpickle in full.
     """
+    from mmft import patches
+    if not patches.applies('checkpoint-loader'):
+        yield
+        return
+    patches.mark_applied('checkpoint-loader')
     added = {osp.realpath(osp.expanduser(p)) for p in trusted_files} - _TRUSTED
     previous = CheckpointLoader._schemes.get('')
     _TRUSTED.update(added)

@@ -4,7 +4,7 @@
 _base_ = ['./tiny_erm.py', './methods/bituning.py']
 model = _base_.bituning.model
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(
         type='MultiView',
         num_views=[1, 1],

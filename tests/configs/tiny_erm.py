@@ -21,11 +21,14 @@ model = dict(
         num_classes=3, mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True),
 )
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackInputs'),
 ]
-test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+test_pipeline = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='PackInputs')
+]
 train_dataloader = dict(
     batch_size=4,
     num_workers=0,

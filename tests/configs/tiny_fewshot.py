@@ -20,7 +20,7 @@ model = dict(
     data_preprocessor=dict(
         num_classes=3, mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True),
 )
-pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+pipeline = [dict(type='CheckedLoadImageFromFile'), dict(type='PackInputs')]
 train_dataloader = dict(
     batch_size=4,
     num_workers=0,

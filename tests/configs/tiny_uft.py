@@ -31,7 +31,7 @@ model = dict(
         to_rgb=True),
 )
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(
         type='MultiView',
         num_views=2,

@@ -12,11 +12,11 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import mmft.datasets  # noqa: F401
-from mmft.datasets.transforms import ImageCache, LoadImageFromFile
+from mmft.datasets.transforms import CheckedLoadImageFromFile, ImageCache
 from mmft.registry import DATASETS, TRANSFORMS
 from tests.helpers import make_image_folder, tiny_cfg
 
-LOAD = dict(type='LoadImageFromFile')
+LOAD = dict(type='CheckedLoadImageFromFile')
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def image(folder: str, name: str = 'class0/0.png') -> dict:
 def test_a_file_is_decoded_once_and_its_copies_are_the_loaders(folder):
     init_default_scope('mmft')
     cache = ImageCache(loader=LOAD)
-    want = LoadImageFromFile()(image(folder))
+    want = CheckedLoadImageFromFile()(image(folder))
     first = cache(image(folder))
     for key in ('img', 'img_shape', 'ori_shape', 'img_path', 'gt_label'):
         np.testing.assert_array_equal(first[key], want[key])
@@ -45,7 +45,7 @@ def test_a_file_is_decoded_once_and_its_copies_are_the_loaders(folder):
     assert cache(image(folder))['img'][0,
                                        0].tolist() == want['img'][0,
                                                                   0].tolist()
-    assert LoadImageFromFile()(image(folder))['img'].shape == (5, 5, 3)
+    assert CheckedLoadImageFromFile()(image(folder))['img'].shape == (5, 5, 3)
     assert type(TRANSFORMS.build(dict(type='ImageCache',
                                       loader=LOAD))) is ImageCache
 
@@ -59,7 +59,7 @@ def test_beyond_its_budget_it_loads_from_the_files(folder, monkeypatch):
     for _ in range(2):
         for name in names:
             got = cache(image(folder, name))
-            want = LoadImageFromFile()(image(folder, name))
+            want = CheckedLoadImageFromFile()(image(folder, name))
             np.testing.assert_array_equal(got['img'], want['img'])
     assert cache.num_cached == 2 and cache.cached_bytes == 2 * 192
     assert len(said) == 1
@@ -69,7 +69,7 @@ def test_beyond_its_budget_it_loads_from_the_files(folder, monkeypatch):
 
 def test_an_empty_result_is_not_cached(tmp_path):
     cache = ImageCache(
-        loader=dict(type='LoadImageFromFile', ignore_empty=True))
+        loader=dict(type='CheckedLoadImageFromFile', ignore_empty=True))
     assert cache(dict(img_path=str(tmp_path / 'missing.png'))) is None
     assert cache.num_cached == 0
     with pytest.raises(KeyError, match='no img_path'):
@@ -77,7 +77,8 @@ def test_an_empty_result_is_not_cached(tmp_path):
 
 
 @pytest.mark.parametrize('kwargs,error,message', [
-    (dict(loader='LoadImageFromFile'), TypeError, '`loader` must be the '
+    (dict(loader='CheckedLoadImageFromFile'), TypeError,
+     '`loader` must be the '
      "config of a loading transform, e.g. loader=dict"),
     (dict(loader=LOAD, max_megabytes=-1), ValueError,
      '`max_megabytes` must be a number >= 0, got -1'),

@@ -6,7 +6,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import mmft.datasets  # noqa: F401
-from mmft.datasets.transforms import LoadImageFromFile
+from mmft.datasets.transforms import CheckedLoadImageFromFile
 from mmft.registry import TRANSFORMS
 
 
@@ -29,25 +29,27 @@ def test_bad_file_error_names_it(images, backend, name):
     root, _ = images
     path = str(root / 'train' / 'cat' / f'{name}.png')
     with pytest.raises(OSError, match=f'cannot read image .*{name}.png'):
-        LoadImageFromFile(imdecode_backend=backend)(dict(img_path=path))
+        CheckedLoadImageFromFile(imdecode_backend=backend)(dict(img_path=path))
 
 
 def test_good_file_and_mmcv_options_unchanged(images):
     root, good = images
-    out = LoadImageFromFile()(
+    out = CheckedLoadImageFromFile()(
         dict(img_path=str(root / 'train' / 'cat' / 'a_good.png')))
     np.testing.assert_array_equal(out['img'], good)
-    skip = LoadImageFromFile(ignore_empty=True)  # mmcv: missing -> None
+    skip = CheckedLoadImageFromFile(ignore_empty=True)  # mmcv: missing -> None
     assert skip(dict(img_path=str(root / 'missing.png'))) is None
     with pytest.raises(FileNotFoundError, match='missing.png'):
-        LoadImageFromFile()(dict(img_path=str(root / 'missing.png')))
+        CheckedLoadImageFromFile()(dict(img_path=str(root / 'missing.png')))
 
 
 def test_configs_get_it_by_name_and_a_dataloader_names_the_file(images):
     root, _ = images
     init_default_scope('mmft')
-    assert type(TRANSFORMS.build(dict(type='LoadImageFromFile'))) is \
-        LoadImageFromFile
+    assert type(TRANSFORMS.build(dict(type='CheckedLoadImageFromFile'))) is \
+        CheckedLoadImageFromFile
+    assert type(TRANSFORMS.build(dict(type='LoadImageFromFile'))) is not \
+        CheckedLoadImageFromFile  # mmcv's keeps its name
     loader = Runner.build_dataloader(
         dict(
             batch_size=2,
@@ -58,7 +60,7 @@ def test_configs_get_it_by_name_and_a_dataloader_names_the_file(images):
                 data_root=str(root),
                 data_prefix='train',
                 pipeline=[
-                    dict(type='LoadImageFromFile'),
+                    dict(type='CheckedLoadImageFromFile'),
                     dict(type='PackInputs')
                 ])))
     with pytest.raises(OSError, match='b_truncated.png'):
@@ -78,8 +80,18 @@ def test_nan_pixels_of_a_float_image_name_it(tmp_path):
             match=r"image '.*scan.tiff' holds 2 NaN/inf pixel value\(s\) \(a "
             r"floating-point float32 file, loaded with color_type='unchanged'"
     ):
-        LoadImageFromFile(color_type='unchanged')(dict(img_path=path))
+        CheckedLoadImageFromFile(color_type='unchanged')(dict(img_path=path))
     img[1, 2, 0] = img[3, 3, 1] = 0.25
     assert cv2.imwrite(path, img)
-    out = LoadImageFromFile(color_type='unchanged')(dict(img_path=path))
+    out = CheckedLoadImageFromFile(color_type='unchanged')(dict(img_path=path))
     np.testing.assert_array_equal(out['img'], img)
+
+
+def test_an_image_already_loaded_passes_through():
+    """mmpretrain's inferencer reads the image itself and strips only a
+    step named LoadImageFromFile from the test pipeline."""
+    img = np.zeros((4, 5, 3), dtype=np.uint8)
+    out = CheckedLoadImageFromFile()(dict(img=img, img_shape=(4, 5)))
+    assert out['img'] is img and out['img_shape'] == (4, 5)
+    with pytest.raises(OSError, match='cannot read image None'):
+        CheckedLoadImageFromFile()(dict(img_shape=(4, 5)))  # neither

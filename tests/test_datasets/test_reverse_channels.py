@@ -13,7 +13,7 @@ def test_rgb_array_matches_the_file_loaded_image(tmp_path):
     rgb = np.random.default_rng(0).integers(0, 256, (8, 6, 3), np.uint8)
     path = str(tmp_path / 'img.png')
     cv2.imwrite(path, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    loaded = TRANSFORMS.build(dict(type='LoadImageFromFile'))(
+    loaded = TRANSFORMS.build(dict(type='CheckedLoadImageFromFile'))(
         dict(img_path=path))['img']
     flipped = TRANSFORMS.build(dict(type='ReverseChannels'))(
         dict(img=rgb.copy()))['img']

@@ -78,8 +78,8 @@ def test_hook_estimates_tllibs_attention_once(assets, tmp_path, monkeypatch):
     torch.testing.assert_close(cache['attention'], reg.attention)
     assert cache['layers'] == reg.layers
     ckpt = load(osp.join(tmp_path, 'iter_2.pth'))['state_dict']
-    torch.testing.assert_close(ckpt['regularizers.delta.attention'], want,
-                               rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(
+        ckpt['regularizers.delta.attention'], want, rtol=1e-4, atol=1e-6)
 
     def fail(*args, **kwargs):
         raise AssertionError('recomputed')

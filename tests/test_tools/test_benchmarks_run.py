@@ -22,9 +22,12 @@ def test_methods_speed_prints_every_method_in_both_formats():
         rows = dict(
             (name, (float(ms), float(ips), float(ratio)))
             for name, ms, ips, ratio in re.findall(
-                r'\n  (ERM|Co-tuning|Bi-tuning|UFT) +([0-9.]+) +([0-9.]+) +'
-                r'([0-9.]+)', table))
-        assert sorted(rows) == ['Bi-tuning', 'Co-tuning', 'ERM', 'UFT'], out
+                r'\n  (ERM|Co-tuning|Bi-tuning|L2-SP|DELTA|BSS|LwF|'
+                r'StochNorm|UFT) +([0-9.]+) +([0-9.]+) +([0-9.]+)', table))
+        assert sorted(rows) == [
+            'BSS', 'Bi-tuning', 'Co-tuning', 'DELTA', 'ERM', 'L2-SP', 'LwF',
+            'StochNorm', 'UFT'
+        ], out
         assert rows['ERM'][2] == 1.0
         for ms, images_per_s, ratio in rows.values():
             assert ms > 0 and ratio > 0

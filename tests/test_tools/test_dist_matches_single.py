@@ -38,7 +38,7 @@ DETERMINISTIC = {
     'cotuning':
     ("model = dict(backbone=dict(norm_eval=True))\n"
      "train_dataloader = dict(dataset=dict(dataset=dict(pipeline=["
-     "dict(type='LoadImageFromFile'), dict(type='PackInputs')])))\n"
+     "dict(type='CheckedLoadImageFromFile'), dict(type='PackInputs')])))\n"
      "custom_hooks = [dict(type='DumpRankStateHook')]\n"),
     # the tiny config's two views are already fixed; its queues of 4 keys a
     # class wrap around and overflow (a global batch of 8 holds up to 5 keys
@@ -51,11 +51,12 @@ DETERMINISTIC = {
     'regularizers':
     ("model = dict(backbone=dict(norm_eval=True))\n"
      "train_dataloader = dict(dataset=dict(dataset=dict(pipeline=["
-     "dict(type='LoadImageFromFile'), dict(type='PackInputs')])))\n"
+     "dict(type='CheckedLoadImageFromFile'), dict(type='PackInputs')])))\n"
      "custom_hooks = [dict(type='DumpRankStateHook')]\n"),
     'uft': ("model = dict(backbone=dict(norm_eval=True), mix=None)\n"
-            "views = [dict(type='LoadImageFromFile'), dict(type='MultiView', "
-            "num_views=2, transforms=[[]]), dict(type='PackInputs')]\n"
+            "views = [dict(type='CheckedLoadImageFromFile'), "
+            "dict(type='MultiView', num_views=2, transforms=[[]]), "
+            "dict(type='PackInputs')]\n"
             "train_dataloader = dict(dataset=dict(datasets=[dict(type="
             "'CustomDataset', data_prefix='train', pipeline=views), dict(type="
             "'CustomDataset', data_prefix='source', pipeline=views)]))\n"
@@ -183,6 +184,8 @@ def test_two_ranks_train_the_single_process_run(tmp_path, assets, method):
         'uft': 1
     }[method]
     if method == 'regularizers':  # the state they own is checked above
-        assert {'starting_point.taken', 'regularizers.delta.attention',
-                'regularizers.lwf.source_fc.weight'} <= set(a)
+        assert {
+            'starting_point.taken', 'regularizers.delta.attention',
+            'regularizers.lwf.source_fc.weight'
+        } <= set(a)
         assert bool(a['regularizers.delta.estimated'])

@@ -32,7 +32,7 @@ def uft_options(assets, *extra):
 # random query and key views for Bi-tuning (the tiny config's are fixed)
 RANDOM_VIEWS = '''
 train_dataloader = dict(dataset=dict(dataset=dict(pipeline=[
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='MultiView', num_views=2, transforms=[[
         dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.5, 1.)),
         dict(type='RandomFlip', prob=0.5)]]),
@@ -53,8 +53,9 @@ METHODS = {
                          'iter_4.pth', 7, 'iter_7.pth'),
     # every regularizer of the five baselines: the starting point, DELTA's
     # attention, LwF's source classifier, StochNorm's random choices
-    'regularizers': ('tiny_regularizers.py', lambda a: tool_options(
-        a, False, **ITER_OPTIONS), 5, 'iter_4.pth', 7, 'iter_7.pth'),
+    'regularizers':
+    ('tiny_regularizers.py', lambda a: tool_options(a, False, **ITER_OPTIONS),
+     5, 'iter_4.pth', 7, 'iter_7.pth'),
     # a checkpoint inside the second epoch: its first 2 batches are skipped
     'uft_mid_epoch':
     ('tiny_uft.py',

@@ -51,7 +51,7 @@ def test_photo_crops_feed_an_unlabelled_source_dataset(tmp_path):
             data_root=str(out),
             ann_file='meta/sub.txt',
             with_label=False,
-            pipeline=[dict(type='LoadImageFromFile')]))
+            pipeline=[dict(type='CheckedLoadImageFromFile')]))
     assert len(data) == 2 and data[0]['img'].shape == (16, 16, 3)
     tool = load_tool('../dataset_converters/prepare_photo_crops')
     crops = tool.crops(4, 16, seed=0)

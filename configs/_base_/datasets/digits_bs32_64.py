@@ -7,7 +7,8 @@ data_preprocessor = dict(
 # Each PNG is decoded once and kept in memory (mmft's ImageCache: 1,797
 # images of 12 KB), not at every visit; the run computes the same. A file
 # changed on disk during a run is not read again.
-load_image = dict(type='ImageCache', loader=dict(type='LoadImageFromFile'))
+load_image = dict(
+    type='ImageCache', loader=dict(type='CheckedLoadImageFromFile'))
 train_augments = [
     dict(type='RandomResizedCrop', scale=64, crop_ratio_range=(0.6, 1.0)),
 ]

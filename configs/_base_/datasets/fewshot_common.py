@@ -8,7 +8,7 @@ data_preprocessor = dict(
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     to_rgb=True)
-load = [dict(type='LoadImageFromFile')]
+load = [dict(type='CheckedLoadImageFromFile')]
 train_augments = [
     dict(type='RandomResizedCrop', scale=224),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),

@@ -4,12 +4,12 @@ _base_ = ['./fewshot_common.py']
 data_root = 'data/digits'
 data_preprocessor = dict(num_classes=10, mean=[127.5] * 3, std=[127.5] * 3)
 digits_train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=64, crop_ratio_range=(0.6, 1.0)),
     dict(type='PackInputs'),
 ]
 digits_test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(

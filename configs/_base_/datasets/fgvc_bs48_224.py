@@ -13,7 +13,7 @@ train_augments = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
 ]
 train_pipeline = [
-    dict(type='LoadImageFromFile'), *train_augments,
+    dict(type='CheckedLoadImageFromFile'), *train_augments,
     dict(type='PackInputs')
 ]
 # Two independent draws of the same augmentations (Bi-tuning's query and key
@@ -21,12 +21,12 @@ train_pipeline = [
 # train_dataloader = dict(dataset=dict(dataset=dict(
 #     pipeline={{_base_.train_pipeline_2views}})))
 train_pipeline_2views = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='MultiView', num_views=2, transforms=[train_augments]),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='ResizeEdge', scale=256, edge='short'),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),

@@ -39,7 +39,7 @@ view_pipeline = [
 ]
 two_views = dict(type='MultiView', num_views=2, transforms=[view_pipeline])
 train_pipeline = [
-    dict(type='LoadImageFromFile'), two_views,
+    dict(type='CheckedLoadImageFromFile'), two_views,
     dict(type='PackInputs')
 ]
 source = dict(

@@ -1,5 +1,5 @@
 from .image_cache import ImageCache
-from .load_image import LoadImageFromFile
+from .load_image import CheckedLoadImageFromFile
 from .reverse_channels import ReverseChannels
 
-__all__ = ['ImageCache', 'LoadImageFromFile', 'ReverseChannels']
+__all__ = ['CheckedLoadImageFromFile', 'ImageCache', 'ReverseChannels']

@@ -16,7 +16,7 @@ class ImageCache(BaseTransform):
     copy of it instead of reading and decoding the file again.
 
     Off by default: a config turns it on by wrapping its loading step,
-    ``dict(type='ImageCache', loader=dict(type='LoadImageFromFile'))``
+    ``dict(type='ImageCache', loader=dict(type='CheckedLoadImageFromFile'))``
     (the digits demo configs do, ``configs/_base_/datasets/
     digits_bs32_64.py``). It changes nothing a run computes: the loader is
     deterministic and draws no random numbers, and each visit gets its own
@@ -37,7 +37,7 @@ class ImageCache(BaseTransform):
 
     Args:
         loader (dict): The loading transform whose output is cached, e.g.
-            ``dict(type='LoadImageFromFile')``; it must read
+            ``dict(type='CheckedLoadImageFromFile')``; it must read
             ``results['img_path']`` and draw no random numbers.
         max_megabytes (float): Decoded bytes a process keeps, in MB
             (10^6 bytes). Defaults to 1024.
@@ -47,8 +47,8 @@ class ImageCache(BaseTransform):
         if not isinstance(loader, dict) or 'type' not in loader:
             raise TypeError(
                 'ImageCache: `loader` must be the config of a loading '
-                "transform, e.g. loader=dict(type='LoadImageFromFile'), got "
-                f'{loader!r}')
+                'transform, e.g. loader=dict(type='
+                f"'CheckedLoadImageFromFile'), got {loader!r}")
         number = isinstance(
             max_megabytes,
             (int, float)) and not isinstance(max_megabytes, bool)

@@ -8,15 +8,17 @@ from mmft.registry import TRANSFORMS
 
 
 @TRANSFORMS.register_module()
-class LoadImageFromFile(MMCVLoadImageFromFile):
-    """Load an image exactly as mmcv does, but fail with its path.
+class CheckedLoadImageFromFile(MMCVLoadImageFromFile):
+    """Load an image exactly as mmcv's ``LoadImageFromFile`` does, but fail
+    with its path.
 
     mmcv's loader raises, for an empty, truncated or non-image file, an
     error that does not name the file (OpenCV's ``!buf.empty()``, Pillow's
     ``cannot identify image file <BytesIO>``) or an ``assert`` that
-    ``python -O`` strips. Registered under the same name in mmft's scope, it
-    replaces mmcv's in every config with ``default_scope = 'mmft'``, so a
-    bad image in a dataset of thousands stops the run with its path. A
+    ``python -O`` strips. mmft's configs load images with it
+    (``dict(type='CheckedLoadImageFromFile')``), so a bad image in a dataset
+    of thousands stops the run with its path; its own name never shadows
+    mmcv's ``LoadImageFromFile``, which other configs keep. A
     floating-point image (``color_type='unchanged'`` on a float TIFF or EXR)
     with NaN or inf pixels is refused with its path too; 8- and 16-bit
     images are not looked at. Arguments are mmcv's.
@@ -24,7 +26,12 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
 
     def transform(self, results: dict) -> Optional[dict]:
         """Load ``results['img_path']``; raise ``OSError`` (unreadable) or
-        ``ValueError`` (NaN/inf pixels) naming it."""
+        ``ValueError`` (NaN/inf pixels) naming it. Results that already hold
+        a decoded ``img`` and no path (what an inferencer that reads the
+        image itself, mmpretrain's, hands the test pipeline) pass as they
+        are."""
+        if 'img_path' not in results and results.get('img') is not None:
+            return results
         path = results.get('img_path')
         try:
             out = super().transform(results)

@@ -23,12 +23,16 @@ class ChannelsLastHook(Hook):
 
     NHWC is usually the faster layout for convolutions on GPUs with AMP
     (tensor cores) and with oneDNN on CPUs; ``benchmarks/methods_speed.py``
-    times every method in both. Turn it on with ``custom_hooks = [...,
-    dict(type='ChannelsLastHook')]``.
+    times every method in both. Turn it on with ``default_hooks = dict(
+    channels_last=dict(type='ChannelsLastHook'))`` (the demo configs do): a
+    dict entry merges with the runtime's other hooks, where a
+    ``custom_hooks`` list in a leaf would replace its base's list.
 
     In ``before_run`` the model's parameters and buffers are converted in
-    place (the optimizer keeps them), and the data preprocessor's output
-    ``inputs`` are made channels_last for training, validation and testing.
+    place (the optimizer keeps them), and a forward hook on the data
+    preprocessor (PyTorch's ``register_forward_hook``: nothing of the
+    preprocessor is replaced) makes its output ``inputs`` channels_last for
+    training, validation and testing.
     Under DDP the model is wrapped before hooks run, so its gradient buckets
     keep the NCHW layout and PyTorch copies each gradient into them (it may
     warn once about grad strides); results are the same.
@@ -43,12 +47,12 @@ class ChannelsLastHook(Hook):
         preprocessor = model.data_preprocessor
         if getattr(preprocessor, '_channels_last', False):
             return
-        forward = preprocessor.forward
-
-        def channels_last_forward(*args, **kwargs) -> dict:
-            data = forward(*args, **kwargs)
-            data['inputs'] = to_channels_last(data['inputs'])
-            return data
-
-        preprocessor.forward = channels_last_forward
+        preprocessor.register_forward_hook(channels_last_output)
         preprocessor._channels_last = True
+
+
+def channels_last_output(module: torch.nn.Module, args: tuple,
+                         data: dict) -> dict:
+    """A forward hook: the preprocessed ``inputs`` in channels_last."""
+    data['inputs'] = to_channels_last(data['inputs'])
+    return data

@@ -5,6 +5,7 @@ import os.path as osp
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 
+from mmft import patches
 from mmft.registry import HOOKS
 from mmft.utils import BACKEND_NAME
 
@@ -26,10 +27,15 @@ class SafeCheckpointHook(CheckpointHook):
                 'file_client_args'):
             kwargs['backend_args'] = dict(backend=BACKEND_NAME)
         super().__init__(*args, **kwargs)
+        if patches.applies('checkpoint-hook'):
+            patches.mark_applied('checkpoint-hook')
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
-        # mmengine writes last_checkpoint with open(): never through a link
+        """mmengine's private method (the ``checkpoint-hook`` patch of
+        :mod:`mmft.patches`): ``last_checkpoint`` is written with
+        ``open()``, so a link in its place is removed first."""
         record = osp.join(runner.work_dir, 'last_checkpoint')
-        if is_main_process() and osp.islink(record):
+        if patches.applies('checkpoint-hook') and is_main_process() \
+                and osp.islink(record):
             os.unlink(record)
         super()._save_checkpoint_with_step(runner, step, meta)

@@ -6,6 +6,7 @@ from typing import Optional
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
+from mmft import patches
 from mmft.registry import HOOKS
 from mmft.utils import safe_checkpoint_loading
 
@@ -22,7 +23,8 @@ class SafeLoadingHook(Hook):
     and full unpickling only for the files named in the config's top-level
     ``trusted_checkpoints`` list (``tools/train.py --trust-checkpoint``).
     A loaded checkpoint's ``meta['config']``, which ``Runner.resume`` would
-    execute, is dropped.
+    execute, is dropped. It logs which of mmft's patches of other packages
+    are in effect (:func:`mmft.patches.summary`).
     """
 
     priority = 'VERY_HIGH'
@@ -37,6 +39,7 @@ class SafeLoadingHook(Hook):
         self._scope.enter_context(
             safe_checkpoint_loading(
                 runner.cfg.get('trusted_checkpoints') or ()))
+        runner.logger.info(patches.summary())
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Drop ``meta['config']``: ``Runner.resume`` would run it as Python
