@@ -140,7 +140,8 @@ def test_calibration_reaches_the_optimum():
         coef[np.arange(4), home] += 4 * stretch
         scores = probs @ coef.T
         want = optimal_scale(scores, labels)
-        got = calibration_scale(torch.from_numpy(scores), torch.from_numpy(labels))
+        got = calibration_scale(
+            torch.from_numpy(scores), torch.from_numpy(labels))
         assert got == pytest.approx(want, abs=1e-6, rel=1e-7)
 
 
