@@ -17,11 +17,11 @@ class ImageCache(BaseTransform):
 
     Off by default: a config turns it on by wrapping its loading step,
     ``dict(type='ImageCache', loader=dict(type='CheckedLoadImageFromFile'))``
-    (the digits demo configs do, ``configs/_base_/datasets/
-    digits_bs32_64.py``). It changes nothing a run computes: the loader is
-    deterministic and draws no random numbers, and each visit gets its own
-    copy of the array, so transforms that write into the image in place
-    never alter the cached one.
+    (the digits demo configs do in their training pipelines,
+    ``configs/_base_/datasets/digits_bs32_64.py``). It changes nothing a
+    run computes: the loader is deterministic and draws no random numbers,
+    and each visit gets its own copy of the array, so transforms that write
+    into the image in place never alter the cached one.
 
     The cache lives in the process that runs the pipeline: with
     ``num_workers=0`` the main process; with worker processes each keeps its
@@ -66,16 +66,17 @@ class ImageCache(BaseTransform):
         what it added).
 
         Args:
-            results (dict): The sample's info, with ``img_path``.
+            results (dict): The sample's info, with ``img_path`` (without
+                one, e.g. an image an inferencer decoded, it goes to the
+                loader uncached).
 
         Returns:
             dict | None: ``results`` with the image, or None where the
             loader returns None (an empty file with ``ignore_empty``).
         """
         path = results.get('img_path')
-        if path is None:
-            raise KeyError('ImageCache: the sample has no img_path (the '
-                           'cache is keyed by the image file)')
+        if path is None:  # e.g. an inferencer's decoded image: the loader's
+            return self.loader(results)
         entry = self._cache.get(path)
         if entry is None:
             before = dict(results)
