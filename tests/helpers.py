@@ -188,8 +188,9 @@ def train_two_ranks(cfg) -> None:
 
 
 # Holds WORK_DIR's lock and sleeps; with a worker, forks a child after
-# taking it, as a data loader forks its workers. mmft/utils/work_dir.py is
-# loaded by its path: no torch import, so the holder starts at once.
+# taking it, as a data loader forks its workers; with 'release', releases it
+# when a line comes on stdin and lives on. mmft/utils/work_dir.py is loaded by
+# its path: no torch import, so the holder starts at once.
 HOLD_LOCK = f"""
 import importlib.util, os, sys, time
 spec = importlib.util.spec_from_file_location(
@@ -202,19 +203,29 @@ if sys.argv[2] == 'worker' and worker == 0:
     time.sleep(60)
     os._exit(0)
 print('held', worker, flush=True)
+if sys.argv[2] == 'release':
+    sys.stdin.readline()
+    lock.release()
+    print('released', flush=True)
 time.sleep(60)
 """
 
 
-def hold_lock(work_dir: str, with_worker: bool = False) -> subprocess.Popen:
+def hold_lock(work_dir: str,
+              with_worker: bool = False,
+              release_on_input: bool = False) -> subprocess.Popen:
     """A process that holds ``work_dir``'s lock (its worker's PID, or 0, in
-    ``.worker``); kill it when done."""
-    proc = subprocess.Popen([
-        sys.executable, '-c', HOLD_LOCK, work_dir,
-        'worker' if with_worker else 'alone'
-    ],
-                            stdout=subprocess.PIPE,
-                            text=True)
+    ``.worker``); kill it when done. With ``release_on_input`` it releases
+    the lock (and lives on) when a line is written to its ``stdin``."""
+    mode = 'worker' if with_worker else 'alone'
+    proc = subprocess.Popen(
+        [
+            sys.executable, '-c', HOLD_LOCK, work_dir,
+            'release' if release_on_input else mode
+        ],
+        stdin=subprocess.PIPE if release_on_input else None,
+        stdout=subprocess.PIPE,
+        text=True)
     held = proc.stdout.readline().split()
     assert held[0] == 'held', held
     proc.worker = int(held[1])

@@ -1,19 +1,33 @@
-"""Every mmft loss, queue and custom autograd Function under autocast gives
-float32's values and gradients, within the tolerance of the autocast dtype.
+"""Every mmft loss, queue, regularizer core and custom autograd Function
+under autocast gives float32's values and gradients, within the tolerance of
+the autocast dtype.
 
 On the CPU that is bfloat16 (what ``tools/train.py --amp`` uses there); on
 CUDA float16 (MMEngine's AmpOptimWrapper), when a GPU is present. The inputs
-are what autocast hands a loss: features in the low dtype. Tolerance: the
-loss to ``LOSS_RTOL`` relatively, every gradient to ``GRAD_TOL`` of the
-largest reference gradient; bfloat16 keeps 8 mantissa bits (0.4 %).
+are what autocast hands a loss: features in the low dtype, parameters and
+buffers (L2-SP's weights and anchors, DELTA's attention) in float32, as
+autocast leaves them. Tolerance: the loss to ``LOSS_RTOL`` relatively, every
+gradient to ``GRAD_TOL`` of the largest reference gradient; bfloat16 keeps 8
+mantissa bits (0.4 %).
 """
+import copy
+
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.registry import init_default_scope
+from mmpretrain.structures import DataSample
 
+import mmft.models  # noqa: F401
 from mmft.models.utils import (PerClassQueue, categorical_contrastive_loss,
                                contrastive_cross_entropy_loss,
                                mixed_query_loss, queue_infonce)
+from mmft.models.utils.distillation import distillation_loss
+from mmft.models.utils.feature_distance import attention_feature_distance
+from mmft.models.utils.parameter_distance import half_squared_distance
+from mmft.models.utils.spectral import smallest_singular_values_sq
+from mmft.models.utils.stochnorm import StochNorm2d
+from mmft.registry import MODELS
 
 LOSS_RTOL = 2e-2
 GRAD_TOL = 5e-2
@@ -31,27 +45,34 @@ def normalised(*shape, device):
     return F.normalize(torch.randn(*shape), dim=-1).to(device)
 
 
-def compare(fn, inputs, device, dtype):
-    """fn(*inputs) in float32, and under autocast with ``dtype`` inputs."""
+def compare(fn, inputs, device, dtype, float32=()):
+    """fn(*inputs) in float32, and under autocast with ``dtype`` inputs (but
+    those at the indices ``float32``, which stay float32)."""
     ref_in = [x.clone().requires_grad_(x.is_floating_point()) for x in inputs]
     ref = fn(*ref_in)
     ref.backward()
-    amp_in = [
-        (x.to(dtype) if x.is_floating_point() else x).clone().requires_grad_(
-            x.is_floating_point()) for x in inputs
-    ]
+    amp_in = [(x.to(dtype) if x.is_floating_point() and i not in float32 else
+               x).clone().requires_grad_(x.is_floating_point())
+              for i, x in enumerate(inputs)]
     with torch.autocast(device, dtype=dtype):
         out = fn(*amp_in)
     out.backward()
-    assert out.dtype == torch.float32  # queue losses compute in float32
-    assert abs(out.item() - ref.item()) <= LOSS_RTOL * abs(ref.item()), \
-        (out.item(), ref.item())
+    assert out.dtype == torch.float32  # the losses compute in float32
+    assert_close(out, ref, LOSS_RTOL)
+    checked = 0
     for a, r in zip(amp_in, ref_in):
         if r.grad is None:
             continue
-        assert a.grad.dtype == dtype
-        err = (a.grad.float() - r.grad).abs().max().item()
-        assert err <= GRAD_TOL * r.grad.abs().max().item(), err
+        assert a.grad.dtype == a.dtype
+        assert_close(a.grad, r.grad, GRAD_TOL)
+        checked += 1
+    assert checked > 0  # some input of each loss gets a gradient
+
+
+def assert_close(got, want, tol):
+    """Within ``tol`` of the largest magnitude of ``want``."""
+    err = (got.float() - want).abs().max().item()
+    assert err <= tol * want.abs().max().item(), (err, want.abs().max())
 
 
 @pytest.mark.parametrize('device,dtype', DEVICES)
@@ -84,19 +105,129 @@ def test_uft_losses(device, dtype):
 
 
 @pytest.mark.parametrize('device,dtype', DEVICES)
-def test_cotuning_source_term(device, dtype):
-    """Soft-label CE of the source head against relationship rows."""
+def test_cotuning_head_losses(device, dtype):
+    """CoTuningHead's loss: target CE and the source head's soft-label CE
+    against relationship rows, from low-precision features."""
+    init_default_scope('mmft')
     torch.manual_seed(2)
-    relationship = torch.softmax(torch.randn(4, 10), 1).to(device)
-    labels = torch.randint(0, 4, (6, ), device=device)
-    fc = torch.nn.Linear(16, 10).to(device)
+    head = MODELS.build(
+        dict(
+            type='CoTuningHead',
+            num_classes=4,
+            in_channels=16,
+            num_source_classes=10)).to(device)
+    with torch.no_grad():
+        head.source_fc.weight.normal_(0, 1)  # confident source outputs
+    head.set_relationship(torch.softmax(torch.randn(4, 10), 1))
+    samples = [
+        DataSample().set_gt_label(c).to(device) for c in [0, 3, 1, 1, 2, 0]
+    ]
 
-    def source_loss(feats):
-        logits = fc(feats)
-        return -(relationship[labels] *
-                 logits.float().log_softmax(1)).sum(1).mean()
+    def loss(feats):
+        losses = head.loss((feats, ), samples)
+        return losses['loss'] + losses['loss_source']
 
-    compare(source_loss, [torch.randn(6, 16, device=device)], device, dtype)
+    compare(loss, [torch.randn(6, 16, device=device)], device, dtype)
+
+
+@pytest.mark.parametrize('device,dtype', DEVICES)
+def test_l2sp_distance(device, dtype):
+    """Parameters and starting point stay float32 under autocast."""
+    torch.manual_seed(3)
+    shapes = [(8, 3, 3, 3), (8, ), (10, 8)]
+    params = [torch.randn(s, device=device) for s in shapes]
+    anchors = [p + 0.01 * torch.randn_like(p) for p in params]
+    num = len(params)
+    compare(
+        lambda *t: half_squared_distance(t[:num], t[num:]),
+        params + anchors,
+        device,
+        dtype,
+        float32=range(2 * num))
+    compare(
+        lambda *t: half_squared_distance(t),
+        params,
+        device,
+        dtype,
+        float32=range(num))
+
+
+@pytest.mark.parametrize('device,dtype', DEVICES)
+def test_delta_feature_distance(device, dtype):
+    """Layer outputs in the low dtype (a conv map and a token map), the
+    channel attention a float32 buffer."""
+    torch.manual_seed(4)
+    conv, tokens = torch.randn(4, 6, 5, 5), torch.randn(4, 7, 6)
+    inputs = [
+        conv, conv + 0.3 * torch.randn_like(conv), tokens,
+        tokens + 0.3 * torch.randn_like(tokens),
+        torch.softmax(torch.randn(6), 0),
+        torch.softmax(torch.randn(6), 0)
+    ]
+    compare(
+        lambda t1, s1, t2, s2, a1, a2: attention_feature_distance(
+            [t1, t2], [s1, s2], [a1, a2], [1, -1]),
+        [x.to(device) for x in inputs],
+        device,
+        dtype,
+        float32=(4, 5))
+
+
+@pytest.mark.parametrize('device,dtype', DEVICES)
+def test_bss_penalty(device, dtype):
+    torch.manual_seed(5)
+    for k in (1, 3):
+        compare(lambda f: smallest_singular_values_sq(f, k),
+                [torch.randn(8, 32, device=device)], device, dtype)
+
+
+@pytest.mark.parametrize('device,dtype', DEVICES)
+def test_lwf_distillation(device, dtype):
+    torch.manual_seed(6)
+    compare(lambda s, t: distillation_loss(s, t, 2.0), [
+        3 * torch.randn(6, 10, device=device),
+        3 * torch.randn(6, 10, device=device)
+    ], device, dtype)
+
+
+@pytest.mark.parametrize('device,dtype', DEVICES)
+def test_stochnorm_layer(device, dtype):
+    """A training step of StochNorm2d on a low-precision activation: the
+    output (through a fixed projection), the gradients of the input, weight
+    and bias, and the updated moving statistics."""
+    torch.manual_seed(7)
+    ref_layer = StochNorm2d(6).to(device)
+    with torch.no_grad():
+        ref_layer.running_mean.normal_()
+        ref_layer.running_var.uniform_(0.5, 2)
+        ref_layer.weight.normal_()
+        ref_layer.bias.normal_()
+    amp_layer = copy.deepcopy(ref_layer)
+    x = torch.randn(4, 6, 5, 5, device=device) * 2 + 1
+    proj = torch.randn(4, 6, 5, 5, device=device)
+    runs = []
+    for layer, low in ((ref_layer, False), (amp_layer, True)):
+        inp = x.to(dtype if low else x.dtype).detach().requires_grad_()
+        torch.manual_seed(8)  # the same channels take batch statistics
+        with torch.autocast(device, dtype=dtype, enabled=low):
+            out = layer.train()(inp)
+        loss = (out.float() * proj).sum()
+        loss.backward()
+        runs.append((loss, inp.grad))
+    (ref, ref_grad), (got, grad) = runs
+    torch.manual_seed(8)
+    assert 0 < int((torch.rand(6, device=device) < 0.5).sum()) < 6
+    assert_close(got, ref, LOSS_RTOL)
+    assert grad.dtype == dtype
+    assert_close(grad, ref_grad, GRAD_TOL)
+    for name in ('weight', 'bias'):
+        assert_close(
+            getattr(amp_layer, name).grad,
+            getattr(ref_layer, name).grad, GRAD_TOL)
+    for name in ('running_mean', 'running_var'):
+        assert getattr(amp_layer, name).dtype == torch.float32
+        assert_close(
+            getattr(amp_layer, name), getattr(ref_layer, name), LOSS_RTOL)
 
 
 @pytest.mark.parametrize('device,dtype', DEVICES)

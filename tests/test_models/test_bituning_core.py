@@ -201,9 +201,19 @@ def test_queue_may_change_between_loss_and_backward():
 
 
 def test_no_grad_and_single_class():
-    """Without grad nothing is kept for backward; C = 1 has no negatives."""
+    """Without grad the value is the same and no graph is kept; C = 1 has no
+    negatives: the loop's value and gradient."""
+    torch.manual_seed(0)
     queue = F.normalize(torch.randn(1, 3, 4), dim=2)
-    z = F.normalize(torch.randn(5, 4), dim=1)
+    z = F.normalize(torch.randn(5, 4), dim=1).requires_grad_()
+    k = F.normalize(torch.randn(5, 4), dim=1)
+    labels = torch.zeros(5).long()
     with torch.no_grad():
-        loss = categorical_contrastive_loss(z, z, queue, torch.zeros(5).long())
-    assert loss.ndim == 0 and torch.isfinite(loss)
+        quiet = categorical_contrastive_loss(z, k, queue, labels, 0.1)
+    assert quiet.grad_fn is None and not quiet.requires_grad
+    loss = categorical_contrastive_loss(z, k, queue, labels, 0.1)
+    assert torch.equal(quiet, loss.detach())
+    ref = loop_loss((z * k).sum(1), z, queue, labels, 0.1)
+    torch.testing.assert_close(loss, ref, atol=1e-6, rtol=1e-5)
+    (grad, ), (ref_grad, ) = (torch.autograd.grad(v, z) for v in (loss, ref))
+    torch.testing.assert_close(grad, ref_grad, atol=1e-6, rtol=1e-5)

@@ -5,7 +5,8 @@ import torch
 
 from mmft.models.utils import (accumulate_source_probs, check_relationship,
                                direct_relationship, reverse_relationship)
-from mmft.models.utils.relationship import _fit_scale, _holdout_split
+from mmft.models.utils.calibration import calibration_scale
+from mmft.models.utils.relationship import _holdout_split
 
 
 def softmax(x):
@@ -139,28 +140,68 @@ def test_calibration_reaches_the_optimum():
         coef[np.arange(4), home] += 4 * stretch
         scores = probs @ coef.T
         want = optimal_scale(scores, labels)
-        got = _fit_scale(torch.from_numpy(scores), torch.from_numpy(labels))
+        got = calibration_scale(
+            torch.from_numpy(scores), torch.from_numpy(labels))
         assert got == pytest.approx(want, abs=1e-6, rel=1e-7)
 
 
-def test_calibration_of_separable_scores_stops_where_the_nll_is_flat():
-    labels = torch.arange(6) % 3
-    scores = torch.eye(3, dtype=torch.float64)[labels] * 2.0
-    scale = _fit_scale(scores, labels)
-    assert 5 < scale < 1e4  # the NLL falls for ever; its slope is ~0 here
-    nll = torch.nn.functional.cross_entropy(scale * scores, labels)
-    assert nll < 1e-9
+def official_calibrate(scores: np.ndarray, labels: np.ndarray) -> float:
+    """The official ``calibrate`` (thuml/CoTuning), written out: s from 1
+    by ``torch.optim.LBFGS`` with its defaults on the float32 NLL, up to 20
+    steps, ending once a step's cumulative iteration count is below 20."""
+    logits = torch.from_numpy(scores.astype(np.float32))
+    target = torch.from_numpy(labels)
+    scale = torch.nn.Parameter(torch.ones(1, 1))
+    optim = torch.optim.LBFGS([scale])
+
+    def loss():
+        optim.zero_grad()
+        value = torch.nn.CrossEntropyLoss()(logits * scale, target)
+        value.backward()
+        return value
+
+    for _ in range(20):
+        optim.step(loss)
+        if optim.state[scale]['n_iter'] < 20:
+            break
+    return scale.item()
 
 
-def official_reverse(probs, labels, num_classes, c, val_ratio=0.2):
+SEPARABLE = {
+    'own score largest': (np.array([[3., 1., 0.], [0., 2., 1.], [0., .5, 4.],
+                                    [1., 0., .2],
+                                    [.1, .3, .2]]), np.array([0, 1, 2, 0, 1])),
+    'own score smallest': (np.array([[0., 1., 2.], [3., 0., 1.],
+                                     [1., 2., .5]]), np.array([0, 1, 2])),
+    'constant rows': (np.full((4, 3), 0.7), np.array([0, 1, 2, 0])),
+}
+
+
+@pytest.mark.parametrize('case', list(SEPARABLE))
+def test_calibration_without_a_minimiser_stops_where_the_official_does(case):
+    """The NLL of separating scores has no minimiser; s is where the
+    official fit stops, to the bit."""
+    scores, labels = SEPARABLE[case]
+    got = calibration_scale(torch.from_numpy(scores), torch.from_numpy(labels))
+    assert got == official_calibrate(scores, labels)
+    # the official fit moved from its start but for the constant NLL
+    assert (got == 1.0) == (case == 'constant rows')
+
+
+def official_reverse(probs,
+                     labels,
+                     num_classes,
+                     c,
+                     val_ratio=0.2,
+                     calibrate=optimal_scale):
     """The official ``relationship_learning`` (thuml/CoTuning), given the
     calibrated probabilities, one C, and the same held-out split as ours;
-    its calibration solved to the optimum."""
+    its calibration by ``calibrate`` (solved to the optimum by default)."""
     from sklearn.linear_model import LogisticRegression
     train, val = _holdout_split(labels, val_ratio, seed=0)
     clf = LogisticRegression(C=c, fit_intercept=False, max_iter=100)
     clf.fit(probs[train], labels[train])
-    scale = optimal_scale(probs[val] @ clf.coef_.T, labels[val])
+    scale = calibrate(np.matmul(probs[val], clf.coef_.T), labels[val])
     target_given_source = softmax(clf.coef_.T * scale)  # [C_s, C_t]
     joint = (target_given_source * probs.mean(0)[:, None]).T
     return joint / joint.sum(1, keepdims=True)
@@ -171,3 +212,23 @@ def test_reverse_matches_the_official_estimate():
     got = reverse_relationship(probs, labels, 4, cs=(3.0, ))
     want = official_reverse(probs, labels, 4, c=3.0)
     np.testing.assert_allclose(got.double().numpy(), want, atol=1e-6)
+
+
+def test_reverse_on_a_separable_hold_out_is_the_official_estimate():
+    """10 held-out samples of 1000 source classes that the classifier
+    separates: the official fit stops at a finite scale, and so do we."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(5), 10)
+    logits = rng.normal(0, 1.0, (50, 1000))
+    logits[np.arange(50), rng.permutation(1000)[:5][labels]] += 8
+    probs = softmax(logits * 0.8840456604957581)
+    got = reverse_relationship(probs, labels, 5, cs=(1e4, ))
+    want = official_reverse(
+        probs, labels, 5, c=1e4, calibrate=official_calibrate)
+    np.testing.assert_allclose(got.double().numpy(), want, rtol=0, atol=1e-7)
+    # the hold-out is separable: the solved-to-the-optimum estimate differs
+    _, val = _holdout_split(labels, 0.2, seed=0)
+    assert len(val) == 10
+    unbounded = official_reverse(
+        probs, labels, 5, c=1e4, calibrate=lambda *_: 8.0)
+    assert np.abs(unbounded - want).max() > 1e-3

@@ -1,4 +1,5 @@
 """UFT cores: queue InfoNCE, the mixed-query loss and the query mixer."""
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -96,16 +97,34 @@ def test_pairings_and_mixup():
     torch.testing.assert_close(mixed, lam * x[a] + (1 - lam) * x[b])
 
 
-def test_beta_one_gives_uniform_lambda():
-    """Before clipping lam0 ~ U(0, 1); clipping only shrinks the box, so the
-    returned lam is on average at least as large."""
+@pytest.mark.parametrize('alpha', [1.0, 0.3])
+def test_lambda_follows_beta_alpha_alpha(alpha):
+    """MixUp's lam is the drawn lam0 ~ Beta(alpha, alpha): mean 1/2,
+    variance 1 / (4 (2 alpha + 1)) (1/12 for alpha = 1, a uniform lam0)."""
     torch.manual_seed(5)
-    mixer = QueryMixer(alpha=1.0)
-    lam0 = torch.stack([mixer._beta.sample() for _ in range(4000)])
-    assert abs(lam0.mean().item() - 0.5) < 0.02
-    assert abs((lam0 < 0.25).float().mean().item() - 0.25) < 0.03
-    lams = [mixer(torch.zeros(2, 1, 32, 32))[3] for _ in range(2000)]
-    assert sum(lams) / len(lams) > 0.5
+    mixer = QueryMixer(type='mixup', alpha=alpha, pairing='reverse')
+    x = torch.zeros(2, 1, 4, 4)
+    lams = torch.tensor([mixer(x)[3] for _ in range(4000)])
+    assert abs(lams.mean().item() - 0.5) < 0.02
+    assert abs(lams.var().item() - 1 / (4 * (2 * alpha + 1))) < 0.01
+
+
+def test_cutmix_lambda_is_the_box_of_the_drawn_one():
+    """The same draws of lam0 (same seed; 'reverse' pairing draws nothing
+    else from torch): CutMix's lam is the kept area of the box for lam0
+    (side sqrt(1 - lam0), rounded down, clipped), so lam0 or more."""
+    x = torch.zeros(2, 1, 32, 32)
+    cutmix = QueryMixer(alpha=1.0, pairing='reverse')
+    mixup = QueryMixer(type='mixup', alpha=1.0, pairing='reverse')
+    torch.manual_seed(6)
+    drawn = [mixup(x)[3] for _ in range(200)]
+    torch.manual_seed(6)
+    np.random.seed(6)  # the box centres
+    kept = [cutmix(x)[3] for _ in range(200)]
+    np.random.seed(6)
+    assert kept == [cutmix.box(32, 32, d)[4] for d in drawn]
+    assert all(k >= d for k, d in zip(kept, drawn))
+    assert sum(k > d + 0.1 for k, d in zip(kept, drawn)) > 20  # clipped
 
 
 @pytest.mark.parametrize('kwargs,key', [(dict(type='cut'), 'mix.type'),

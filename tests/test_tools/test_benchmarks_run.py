@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.helpers import ROOT, python, run_tool
+from tests.helpers import ROOT, python, run_tool, tool_options
 
 pytestmark = pytest.mark.slow
 
@@ -55,3 +55,26 @@ def test_methods_speed_builds_the_shipped_backbones():
     convnext, neck, dim = module.architecture('convnext-t', 112)
     assert (convnext['gap_before_final_norm'], neck, dim) == (True, None, 768)
     assert module.architecture('resnet50', 112)[2] == 2048
+
+
+def test_real_task_speed_prints_each_arm_against_the_plain_loop(assets):
+    """Tiny ERM, 3 iterations: the three arms' medians and their ratios to
+    the plain loop, as printed (rounded to 2 and 3 places)."""
+    out = run_tool(python(), 'benchmarks/real_task_speed.py', '--config',
+                   'tests/configs/tiny_erm.py', '--iters', '3', '--rounds',
+                   '1', *tool_options(assets, False))
+    rows = {
+        name: tuple(map(float, numbers))
+        for name, *numbers in re.findall(
+            r'\n  (mmft|mmft, no cache|plain PyTorch loop) +([0-9.]+) +'
+            r'([0-9.]+) +([0-9.]+) +([0-9.]+)', out)
+    }
+    assert sorted(rows) == ['mmft', 'mmft, no cache', 'plain PyTorch loop'], \
+        out[-3000:]
+    plain = rows['plain PyTorch loop']
+    assert plain[1] == plain[3] == 1.0
+    for wall, ratio, per_iter, iter_ratio in rows.values():
+        assert wall > 0 and per_iter > 0
+        assert ratio == pytest.approx(wall / plain[0], abs=2e-3 + 0.01 * ratio)
+        assert iter_ratio == pytest.approx(
+            per_iter / plain[2], abs=2e-3 + 0.1 / plain[2])

@@ -48,8 +48,22 @@ def test_workers_of_a_killed_run_do_not_hold_its_lock(tmp_path):
 
 
 def test_release_lets_the_next_run_in(tmp_path):
-    WorkDirLock(str(tmp_path)).release()
-    WorkDirLock(str(tmp_path)).release()
+    """Across processes (in one, two locks never exclude each other): the
+    holder's lock refuses this process until it releases it, while alive."""
+    proc = hold_lock(str(tmp_path), release_on_input=True)
+    try:
+        with pytest.raises(WorkDirBusyError, match=f'PID {proc.pid}'):
+            WorkDirLock(str(tmp_path))
+        proc.stdin.write('release\n')
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == 'released'
+        lock = WorkDirLock(str(tmp_path))
+        assert proc.poll() is None  # the holder lives on
+        assert open(lock.path).read().strip() == str(os.getpid())
+        lock.release()
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def test_symlinks_in_the_work_dir_are_refused(tmp_path):

@@ -1,4 +1,5 @@
+from .image_cache import ImageCache
 from .load_image import CheckedLoadImageFromFile
 from .reverse_channels import ReverseChannels
 
-__all__ = ['CheckedLoadImageFromFile', 'ReverseChannels']
+__all__ = ['CheckedLoadImageFromFile', 'ImageCache', 'ReverseChannels']

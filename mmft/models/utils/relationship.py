@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from mmft.utils.sampling import rank_within_class
+from .calibration import calibration_scale
 
 # The official code's regularisation grid for the reverse estimate.
 REVERSE_CS = (1e4, 3e3, 1e3, 3e2, 1e2, 3e1, 1e1, 3.0, 1.0, 3e-1, 1e-1, 3e-2,
@@ -79,50 +80,6 @@ def _holdout_split(labels: np.ndarray, val_ratio: float,
     return np.flatnonzero(~is_val), np.flatnonzero(is_val)
 
 
-def _fit_scale(scores: torch.Tensor,
-               labels: torch.Tensor,
-               flat: float = 1e-10,
-               limit: float = 1e4) -> float:
-    """The scalar s minimising the mean NLL of ``s * scores``, exactly.
-
-    The official code fits it with LBFGS from s = 1; we solve the same
-    problem to convergence in float64. The NLL is convex in s, so its slope
-    is non-decreasing: the root of the slope is bracketed by doubling steps
-    from 0 and found by Brent's method. Where the NLL keeps falling (scores
-    that separate the labels), s stops where its slope is below ``flat``.
-
-    Args:
-        scores (Tensor): ``[N, C]`` uncalibrated logits.
-        labels (Tensor): ``[N]`` labels.
-        flat (float): Slope below which the NLL counts as flat. Defaults
-            to 1e-10.
-        limit (float): Largest ``|s|`` tried. Defaults to 1e4.
-
-    Returns:
-        float: The calibration scale s.
-    """
-    from scipy.optimize import brentq
-
-    scores = scores.double()
-    own = scores.gather(1, labels.long()[:, None])[:, 0]
-
-    def slope(s: float) -> float:
-        probs = F.softmax(s * scores, dim=1)
-        return float(((probs * scores).sum(1) - own).mean())
-
-    start = slope(0.0)
-    if start == 0:
-        return 0.0
-    near, far = 0.0, -1.0 if start > 0 else 1.0
-    while slope(far) * far < 0:  # still downhill beyond `far`
-        if abs(slope(far)) < flat or abs(far) >= limit:
-            return far
-        near, far = far, 2 * far
-    low, high = sorted((near, far))
-    root = brentq(slope, low, high, xtol=1e-14, rtol=4 * np.finfo(float).eps)
-    return float(root)
-
-
 def reverse_relationship(probs: np.ndarray,
                          labels: np.ndarray,
                          num_classes: int,
@@ -135,6 +92,10 @@ def reverse_relationship(probs: np.ndarray,
     The official code picks the regularisation and the calibration on a
     separate ``val/`` folder. We hold out a seeded ``val_ratio`` of each
     class of the (labelled) training set instead, so no extra data is needed.
+    The calibration scale is the exact minimiser of the held-out NLL; where
+    there is none (held-out scores that separate the labels, whose NLL falls
+    for ever), it is where the official LBFGS fit stops, as there (see
+    :func:`~mmft.models.utils.calibration.calibration_scale`).
 
     Args:
         probs (np.ndarray): ``[N, C_s]`` calibrated source probabilities.
@@ -177,9 +138,10 @@ def reverse_relationship(probs: np.ndarray,
         coef[clf.classes_] = np.concatenate([-clf.coef_, clf.coef_]) / 2
     else:
         coef[clf.classes_] = clf.coef_
+    # The held-out logits as the official code computes them (numpy).
+    val_scores = torch.from_numpy(probs[val_idx].astype(np.float64) @ coef.T)
     coef = torch.from_numpy(coef)
-    val_scores = torch.from_numpy(probs[val_idx]).double() @ coef.T
-    scale = _fit_scale(val_scores, torch.from_numpy(labels[val_idx]))
+    scale = calibration_scale(val_scores, torch.from_numpy(labels[val_idx]))
     # p(y_t = c | y_s = j): the calibrated classifier on a one-hot input,
     # times p(y_s = j), normalised over j (in logs: no 0/0 for large s).
     log_target_given_source = F.log_softmax(scale * coef, dim=0)  # [C_t, C_s]
