@@ -106,7 +106,7 @@ def test_divergence_advice_names_the_checkpoint_before_the_blow_up(
         assets, tmp_path):
     cfg = tiny_cfg(assets, tmp_path, max_iters=4)
     cfg.default_hooks.checkpoint.interval = 1
-    cfg.custom_hooks.append(dict(type='BlowUpHook'))
+    cfg.custom_hooks = cfg.get('custom_hooks', []) + [dict(type='BlowUpHook')]
     with pytest.raises(FloatingPointError) as err:
         Runner.from_cfg(cfg).train()
     message = str(err.value)

@@ -191,13 +191,20 @@ def test_sweep_evaluates_uft_protocols_and_prints_the_table(tmp_path):
     for name in ('pretrained/source', 'tiny_uft'):
         with open(work / name / 'seed1' / 'protocols.json') as f:
             rows[name] = json.load(f)
-        precision = rows[name]['retrieval/precision@5 (%)']
-        assert f'| {name} | ' in out
-        assert f'{precision:.2f} ± 0.00 (1)' in out
+        assert f'{rows[name]["retrieval/precision@5 (%)"]:.2f} ± 0.00 (1)' \
+            in out
         # the K-shot run's seed is the sweep's
         dumped = glob.glob(
             str(work / name / 'seed1' / 'protocols' / '1shot_trial0' / '*.py'))
         assert 'seed=1' in open(dumped[0]).read()
+    # a row a protocol, a column a config, in the sweep's order
+    assert '| protocol | pretrained/source | tiny_uft |' in out
+    for key, row in (('1-shot single-label/recall (%, mean of 1)',
+                      '1-shot single-label/recall (%)'),
+                     ('retrieval/precision@5 (%)', ) * 2):
+        cells = [f'{rows[n][key]:.2f} ± 0.00 (1)'
+                 for n in ('pretrained/source', 'tiny_uft')]
+        assert f'| {row} | {cells[0]} | {cells[1]} |' in out
     # UFT changed the backbone: its retrieval is not the source's
     assert rows['tiny_uft'] != rows['pretrained/source']
     selection = json.loads(

@@ -75,6 +75,10 @@ def test_resuming_another_methods_work_dir_names_the_cause(assets, tmp_path):
     assert message.startswith(
         f"--resume: {work}/iter_2.pth cannot continue this config's run: "
         'its optimizer state does not fit this model (')
-    assert "this config has model.type='ImageClassifier'" in message
+    assert ("was saved with model.type='FineTuningClassifier', head "
+            "'LinearClsHead', regularizers {cce='ContrastiveCELoss', "
+            "projector='ProjectorHead'}; this config has "
+            "model.type='FineTuningClassifier', head 'CoTuningHead', "
+            'no regularizers: it is a run of another method') in message
     assert f'load_from={work}/iter_2.pth (without --resume)' in message
     assert not osp.exists(osp.join(work, 'iter_3.pth'))

@@ -71,6 +71,24 @@ def _get(cfg: Any, dotted: str) -> Any:
     return cfg
 
 
+def _model_summary(model: Any) -> str:
+    """A model config in a few words: its type, head and regularizers."""
+    if not isinstance(model, dict):
+        return repr(model)
+    head = model.get('head')
+    parts = [f'model.type={model.get("type")!r}']
+    if isinstance(head, dict):
+        parts.append(f'head {head.get("type")!r}')
+    regularizers = model.get('regularizers')
+    if isinstance(regularizers, dict):
+        names = ', '.join(f'{k}={v.get("type")!r}' if isinstance(v, dict)
+                          else k for k, v in regularizers.items())
+        parts.append(f'regularizers {{{names}}}')
+    else:
+        parts.append('no regularizers')
+    return ', '.join(parts)
+
+
 def _groups(state: Any) -> Optional[Dict[str, List[dict]]]:
     """The param groups of an optim wrapper's state dict, by optimizer."""
     if not isinstance(state, dict):
@@ -173,10 +191,9 @@ class ResumeCheckHook(Hook):
             raise ValueError(
                 f'--resume: {name} cannot continue this config\'s run: its '
                 f'optimizer state does not fit this model ({mismatch}). It '
-                'was saved with '
-                f'model.type={_get(saved, "model.type")!r}; this config '
-                f'has model.type={runner.cfg.model.get("type")!r}: it is a '
-                'run of another method or model. Resume a checkpoint of '
+                f'was saved with {_model_summary(_get(saved, "model"))}; '
+                f'this config has {_model_summary(runner.cfg.model)}: it '
+                'is a run of another method or model. Resume a checkpoint of '
                 'this config, pass another --work-dir for a new run, or '
                 f'start from its weights alone with load_from={name} '
                 '(without --resume).')
