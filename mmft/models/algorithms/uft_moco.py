@@ -13,8 +13,7 @@ from mmpretrain.structures import DataSample
 from mmft.registry import MODELS
 from mmft.utils import load_checkpoint_file
 from ..utils import MomentumEncoder, QueryMixer, gather_batch
-from ..utils.legacy import (add_key_encoder_steps, reject_moved_args,
-                            rename_legacy_keys)
+from ..utils.legacy import reject_moved_args
 
 
 @MODELS.register_module()
@@ -139,7 +138,7 @@ class UFTMoCo(BaseSelfSupervisor):
         if not self.load_queue:  # UFT starts from a fresh random queue
             state.pop('queue', None)
             state.pop('queue_ptr', None)
-        # legacy keys and the queue's layout: the pre-hook, on every load
+        # the queue's layout: the pre-hook, on every load
         missing, unexpected = self.load_state_dict(state, strict=False)
         loaded = len(state) - len(unexpected)
         parts = [f'UFTMoCo: loaded {loaded} tensors from {path}']
@@ -158,18 +157,11 @@ class UFTMoCo(BaseSelfSupervisor):
         place that converts (a ``load_state_dict`` pre-hook, so ``init_cfg``,
         ``load_from`` and resume all pass here, once).
 
-        mmft before 0.2 named the key encoder ``key_backbone``/``key_neck``.
         The queue's layout is that of the checkpoint's origin, named by its
         keys, never guessed from the shape: mmpretrain's ``MoCo`` (its key
         encoder ``encoder_k.*``) saves ``[feat_dim, K]``, transposed here;
         mmft (``key_encoder.*``) saves ``[K, feat_dim]``, kept.
         """
-        if rename_legacy_keys(
-                state_dict, prefix, {
-                    'key_backbone.': 'key_encoder.backbone.',
-                    'key_neck.': 'key_encoder.neck.'
-                }, 'UFTMoCo'):
-            add_key_encoder_steps(state_dict, prefix)
         queue = state_dict.get(prefix + 'queue')
         if queue is None:
             return
