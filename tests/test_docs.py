@@ -133,3 +133,35 @@ def test_demo_prints_the_readmes_figures():
                 continue
             mean, std, seeds = expected
             assert cells[column] == f'{mean:.2f} ± {std:.2f}', (preset, name)
+
+
+def _demo_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'demo', osp.join(ROOT, 'tools', 'demo.py'))
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    return demo
+
+
+def test_demo_prints_the_readmes_uft_ablation():
+    """tools/demo.py's UFT ablation figures are the README's table: a row
+    a protocol, a column a variant (mean ± std over seeds, or the one seed's
+    figure), '–' where the demo expects nothing."""
+    demo = _demo_module()
+    text = open(osp.join(ROOT, 'README.md')).read()
+    header = '| protocol | ' + ' | '.join(t for _, t in demo.UFT_ROWS) + ' |'
+    assert header in text, header
+    assert demo.EXPECTED_UFT, 'the demo prints no UFT ablation'
+    for label, key in demo.UFT_PROTOCOLS:
+        match = re.search(rf'(?m)^\| {re.escape(label)} \| (.*) \|$', text)
+        assert match, f'README.md has no UFT ablation row for {label}'
+        cells = [c.strip() for c in match[1].split('|')]
+        for column, (name, _) in enumerate(demo.UFT_ROWS):
+            expected = demo.EXPECTED_UFT.get(key, {}).get(name)
+            if expected is None:
+                assert not re.match(r'[0-9-]', cells[column]), (key, name)
+                continue
+            mean, std, seeds = expected
+            want = f'{mean:.2f} ± {std:.2f}' if seeds > 1 else f'{mean:.2f}'
+            assert cells[column] == want, (key, name)

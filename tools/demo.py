@@ -278,7 +278,7 @@ def print_uft(before: dict, after: dict) -> None:
         after (dict): The same of the UFT checkpoint.
     """
     print('\nUnsupervised finetuning: this run (seed 0), then the README\'s '
-          'ablation (mean +- std, 3 seeds)\n  ' + ' ' * 30 +
+          'ablation (mean +- std over its seeds)\n  ' + ' ' * 30 +
           f'{"before":>7s} {"after":>7s} ' +
           ''.join(f'{title:>13s}' for _, title in UFT_ROWS) + '  check')
     for label, key in UFT_PROTOCOLS:
