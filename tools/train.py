@@ -14,13 +14,15 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmft  # noqa: F401  (registries)
-from mmft.utils import latest_loadable_checkpoint, validate_on_train_holdout
-from mmft.utils.cfg_options import check_cfg_options
-from mmft.utils.launch import (add_safety_hooks, add_trust_argument,
-                               check_paths, default_work_dir,
-                               distributed_session, is_first_rank,
-                               set_dataloader_defaults)
-from mmft.utils.work_dir import WorkDirLock, check_fresh_run, check_no_symlinks
+from mmft.runtime import latest_loadable_checkpoint
+from mmft.runtime.cfg_options import check_cfg_options
+from mmft.runtime.launch import (add_safety_hooks, add_trust_argument,
+                                 check_paths, default_work_dir,
+                                 distributed_session, is_first_rank,
+                                 set_dataloader_defaults)
+from mmft.runtime.work_dir import (WorkDirLock, check_fresh_run,
+                                   check_no_symlinks)
+from mmft.utils import validate_on_train_holdout
 
 
 def parse_args() -> argparse.Namespace:

@@ -3,7 +3,13 @@
 # is kept, as TLlib reports the best of its periodic test accuracies.
 default_scope = 'mmft'
 custom_imports = dict(
-    imports=['mmft.models', 'mmft.engine', 'mmft.datasets', 'mmft.evaluation'],
+    imports=[
+        'mmft.models', 'mmft.engine', 'mmft.datasets', 'mmft.evaluation',
+        # mmft's run infrastructure (mmft/runtime/README.md): registers the
+        # safety hooks below, the reproducible loops of the schedules and
+        # the CPU autocast optimizer wrapper; default_hooks turns them on.
+        'mmft.runtime'
+    ],
     allow_failed_imports=False)
 
 default_hooks = dict(

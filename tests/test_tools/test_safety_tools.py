@@ -5,8 +5,8 @@ import os.path as osp
 
 import pytest
 
-from mmft.utils import UnsafeCheckpointError
-from mmft.utils.work_dir import WorkDirBusyError
+from mmft.runtime import UnsafeCheckpointError
+from mmft.runtime.work_dir import WorkDirBusyError
 from tests.helpers import ROOT, hold_lock, load, payload_checkpoint
 from tests.helpers import run_in_process as run
 from tests.helpers import tool_options
@@ -39,7 +39,7 @@ def test_tools_refuse_a_payload(assets, tmp_path, evil, script, argv):
 def test_bare_resume_skips_a_payload_named_by_last_checkpoint(
         assets, tmp_path, evil, monkeypatch):
     said = []
-    monkeypatch.setattr('mmft.utils.resume.print_log',
+    monkeypatch.setattr('mmft.runtime.resume.print_log',
                         lambda msg, **kwargs: said.append(msg))
     work = str(tmp_path / 'w')
     run('train.py', CONFIG, '--work-dir', work,

@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 
-from mmft.engine.hooks.resume_check_hook import ResumeCheckHook, saved_config
+from mmft.runtime.hooks.resume_check_hook import ResumeCheckHook, saved_config
 from tests.helpers import ROOT
 
 
