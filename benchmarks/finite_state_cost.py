@@ -24,8 +24,8 @@ from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
 
 import mmft.models  # noqa: F401
-from mmft.engine.hooks.finite_state_hook import first_non_finite
 from mmft.registry import MODELS
+from mmft.runtime.hooks.finite_state_hook import first_non_finite
 
 
 def median_time(fn, repeats: int, device: str) -> float:

@@ -58,15 +58,15 @@ PATCHES: Dict[str, Patch] = {
         Patch(
             'checkpoint-loader', "mmengine's CheckpointLoader for local "
             'files, while a run with SafeLoadingHook runs', 'mmengine', (
-                '0.10.0', '0.11.0'
-            ), 'weights_only loading with an allowlist; torch >= 2.6 refuses '
-            "mmengine's own checkpoints otherwise (mmft/utils/safe_load.py)"),
+                '0.10.0', '0.11.0'), 'weights_only loading with an allowlist; '
+            "torch >= 2.6 refuses mmengine's own checkpoints otherwise "
+            '(mmft/runtime/safe_load.py)'),
         Patch(
             'checkpoint-hook', "mmengine's private CheckpointHook."
             '_save_checkpoint_with_step, in SafeCheckpointHook', 'mmengine',
             ('0.10.0',
              '0.11.0'), 'never write last_checkpoint through a planted link '
-            '(mmft/engine/hooks/safe_checkpoint_hook.py)'),
+            '(mmft/runtime/hooks/safe_checkpoint_hook.py)'),
     )
 }
 _APPLIED: Dict[str, str] = {}

@@ -56,10 +56,15 @@ RUNNER_CONSTRUCTORS = Registry(
     parent=pre.RUNNER_CONSTRUCTORS,
     scope='mmft',
     locations=['mmft.engine'])
+# Run infrastructure (mmft.runtime: loops, safety hooks, the CPU autocast
+# wrapper) beside the hooks of the fine-tuning methods (mmft.engine).
 LOOPS = Registry(
-    'loop', parent=pre.LOOPS, scope='mmft', locations=['mmft.engine'])
+    'loop', parent=pre.LOOPS, scope='mmft', locations=['mmft.runtime.loops'])
 HOOKS = Registry(
-    'hook', parent=pre.HOOKS, scope='mmft', locations=['mmft.engine.hooks'])
+    'hook',
+    parent=pre.HOOKS,
+    scope='mmft',
+    locations=['mmft.engine.hooks', 'mmft.runtime.hooks'])
 LOG_PROCESSORS = Registry(
     'log processor',
     parent=pre.LOG_PROCESSORS,
@@ -74,7 +79,7 @@ OPTIM_WRAPPERS = Registry(
     'optimizer_wrapper',
     parent=pre.OPTIM_WRAPPERS,
     scope='mmft',
-    locations=['mmft.engine'])
+    locations=['mmft.runtime.optim'])
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',
     parent=pre.OPTIM_WRAPPER_CONSTRUCTORS,

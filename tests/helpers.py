@@ -156,7 +156,7 @@ def train_rank(cfg, rank: int, port: int) -> None:
     --launcher pytorch`` starts it on a CPU (in a forked child)."""
     from mmengine.runner import Runner
 
-    from mmft.utils.launch import distributed_session
+    from mmft.runtime.launch import distributed_session
     os.environ.update(
         MASTER_ADDR='127.0.0.1',
         MASTER_PORT=str(port),
@@ -189,12 +189,12 @@ def train_two_ranks(cfg) -> None:
 
 # Holds WORK_DIR's lock and sleeps; with a worker, forks a child after
 # taking it, as a data loader forks its workers; with 'release', releases it
-# when a line comes on stdin and lives on. mmft/utils/work_dir.py is loaded by
-# its path: no torch import, so the holder starts at once.
+# when a line comes on stdin and lives on. mmft/runtime/work_dir.py is loaded
+# by its path: no torch import, so the holder starts at once.
 HOLD_LOCK = f"""
 import importlib.util, os, sys, time
 spec = importlib.util.spec_from_file_location(
-    'work_dir', {osp.join(ROOT, 'mmft', 'utils', 'work_dir.py')!r})
+    'work_dir', {osp.join(ROOT, 'mmft', 'runtime', 'work_dir.py')!r})
 work_dir = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(work_dir)
 lock = work_dir.WorkDirLock(sys.argv[1])
@@ -235,7 +235,7 @@ def hold_lock(work_dir: str,
 def load(path: str) -> dict:
     """A checkpoint written by the tools, through mmft's safe loader (so
     every test also checks that mmft's own checkpoints load safely)."""
-    from mmft.utils import load_checkpoint_file
+    from mmft.runtime import load_checkpoint_file
     return load_checkpoint_file(path, map_location='cpu')
 
 

@@ -213,7 +213,7 @@ def test_version_guard_names_versions():
 def test_no_two_configs_share_a_work_dir_or_run_dir():
     """The default work dir and the sweep's run dirs come from the config's
     path below configs/, so methods of one dataset never collide."""
-    from mmft.utils.launch import default_work_dir
+    from mmft.runtime.launch import default_work_dir
     sweep = load_tool('../sweep')
     work_dirs = [default_work_dir(p) for p in CONFIGS]
     run_dirs = [sweep.run_dir('work_dirs/cub', p, 0.15, 0) for p in CONFIGS]

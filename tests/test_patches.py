@@ -13,7 +13,7 @@ import mmengine.config.config as config_module
 import mmpretrain.registry as pre
 import mmft, mmft.models
 from mmft import compat, patches
-from mmft.utils import safe_checkpoint_loading
+from mmft.runtime import safe_checkpoint_loading
 from mmengine.runner.checkpoint import CheckpointLoader
 before = CheckpointLoader._schemes.get('')
 with safe_checkpoint_loading():

@@ -31,7 +31,7 @@ from typing import Optional, Tuple
 
 PRELOAD = ('torch', 'torchvision', 'mmengine.runner', 'mmpretrain.models',
            'mmpretrain.datasets', 'mmpretrain.evaluation', 'mmft.models',
-           'mmft.engine', 'mmft.datasets', 'mmft.evaluation')
+           'mmft.engine', 'mmft.datasets', 'mmft.evaluation', 'mmft.runtime')
 
 
 def become(request: dict) -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: bash tools/dist_train.sh CONFIG NPROC [train.py args...]
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node.
-# Without CUDA the processes run on the CPU with gloo (see mmft/utils/launch.py).
+# Without CUDA the processes run on the CPU with gloo (see mmft/runtime/launch.py).
 # `python -m torch.distributed.run` is torchrun (found even where the torchrun
 # script is not on PATH).
 set -e

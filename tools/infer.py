@@ -26,7 +26,7 @@ from mmft.apis import get_model
 from mmft.apis.model import head_num_classes, load_config
 from mmft.apis.predict import (collect_images, predict_files, prediction_rows,
                                test_pipeline, write_predictions)
-from mmft.utils.launch import add_trust_argument
+from mmft.runtime.launch import add_trust_argument
 
 
 def parse_args() -> argparse.Namespace:

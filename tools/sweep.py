@@ -47,9 +47,10 @@ from typing import Dict, List, Optional, Tuple
 from mmengine.config import DictAction
 from mmengine.utils import ProgressBar
 
-from mmft.utils import (TEST_SPLIT, atomic_write_text, holdout_protocol,
-                        load_checkpoint_file, resume_candidates)
-from mmft.utils.launch import config_name
+from mmft.runtime import (atomic_write_text, load_checkpoint_file,
+                          resume_candidates)
+from mmft.runtime.launch import config_name
+from mmft.utils import TEST_SPLIT, holdout_protocol
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PROTOCOLS = 'UFT protocols, last checkpoint'

@@ -16,13 +16,13 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmft  # noqa: F401  (registries)
+from mmft.runtime.cfg_options import check_cfg_options
+from mmft.runtime.launch import (add_trust_argument, check_paths,
+                                 default_work_dir, distributed_session,
+                                 is_first_rank, set_dataloader_defaults)
+from mmft.runtime.safety_hooks import check_safety_hooks
+from mmft.runtime.work_dir import check_no_symlinks
 from mmft.utils import innermost_dataset
-from mmft.utils.cfg_options import check_cfg_options
-from mmft.utils.launch import (add_safety_hooks, add_trust_argument,
-                               check_paths, default_work_dir,
-                               distributed_session, is_first_rank,
-                               set_dataloader_defaults)
-from mmft.utils.work_dir import check_no_symlinks
 
 
 def parse_args() -> argparse.Namespace:
@@ -102,7 +102,8 @@ def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     check_paths(cfg, fields=('test_dataloader', ), checkpoints=False)
-    add_safety_hooks(cfg, trusted=args.trust_checkpoint)
+    check_safety_hooks(
+        cfg, trusted=args.trust_checkpoint, notify=is_first_rank())
     if is_first_rank():  # rank 0 writes the config dump and logs there
         check_no_symlinks(cfg.work_dir)
     with distributed_session(cfg):

@@ -2,8 +2,14 @@
 # TLlib): checkpoints and logs count iterations; the best validation top-1
 # is kept, as TLlib reports the best of its periodic test accuracies.
 default_scope = 'mmft'
+# 'mmft.runtime' turns on mmft's run infrastructure (mmft/runtime/README.md):
+# it registers the safety hooks of default_hooks below, the reproducible
+# loops of the schedules' train_cfg and the CPU autocast optimizer wrapper.
 custom_imports = dict(
-    imports=['mmft.models', 'mmft.engine', 'mmft.datasets', 'mmft.evaluation'],
+    imports=[
+        'mmft.models', 'mmft.engine', 'mmft.datasets', 'mmft.evaluation',
+        'mmft.runtime'
+    ],
     allow_failed_imports=False)
 
 default_hooks = dict(

@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config
 from mmengine.model import BaseModel
 
-from mmft.utils import atomic_save, atomic_write_text
+from mmft.runtime import atomic_save, atomic_write_text
 from .export import (mark_mmft_types, plain_meta, plain_model_config,
                      plain_state_dict, plain_test_config)
 from .model import get_model, load_checkpoint, load_config

@@ -20,7 +20,7 @@ from mmengine.model import BaseModel
 from mmpretrain.apis import get_model as mmpretrain_get_model
 from modelindex.models.Model import Model
 
-from mmft.utils import load_checkpoint_file
+from mmft.runtime import load_checkpoint_file
 from .checks import check_classes, load_weights
 
 TASK = 'Image Classification'

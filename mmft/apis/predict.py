@@ -20,7 +20,8 @@ from mmengine.registry import DefaultScope
 from torch.utils.data import DataLoader, Dataset
 
 from mmft.registry import TRANSFORMS
-from mmft.utils import atomic_write_text, innermost_dataset
+from mmft.runtime import atomic_write_text
+from mmft.utils import innermost_dataset
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif',
                     '.tiff', '.webp')

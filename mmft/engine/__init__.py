@@ -1,6 +1,8 @@
-"""mmft engine: hooks and training loops."""
+"""mmft engine: the hooks that fine-tuning methods need around training.
+
+Run infrastructure (safe loading and saving, finite-state and class checks,
+reproducible loops) lives in :mod:`mmft.runtime`.
+"""
 import mmpretrain.engine  # noqa: F401  (parent registry must be populated)
 
 from .hooks import *  # noqa: F401,F403
-from .optimizers import *  # noqa: F401,F403
-from .runner import *  # noqa: F401,F403

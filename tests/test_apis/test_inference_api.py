@@ -15,8 +15,8 @@ from mmpretrain import inference_model as their_inference_model
 
 import mmft.apis as apis
 from mmft.registry import MODELS
-from mmft.utils import (CheckpointLoadError, UnsafeCheckpointError,
-                        safe_checkpoint_loading)
+from mmft.runtime import (CheckpointLoadError, UnsafeCheckpointError,
+                          safe_checkpoint_loading)
 from tests.helpers import load, payload_checkpoint
 from tests.test_apis.checkpoints import (DIGITS, TINY_CLASSES, config_path,
                                          runner_like_checkpoint, sample_images)

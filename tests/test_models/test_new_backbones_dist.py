@@ -3,7 +3,7 @@ on the tiny ViT.
 
 The ranks are forked from this process (no interpreter start, so the test
 takes seconds) and started as ``tools/train.py --launcher pytorch`` starts
-them on a CPU (:func:`mmft.utils.launch.distributed_session`). As in
+them on a CPU (:func:`mmft.runtime.launch.distributed_session`). As in
 ``tests/test_tools/test_dist_matches_single.py``, each rank's batch is half
 the single process's, the samplers interleave one index stream over the
 ranks, and the two views are fixed; a ViT has no BatchNorm, so nothing but

@@ -5,8 +5,8 @@ import numpy as np
 import torch
 from mmpretrain.models.utils.batch_augments import CutMix
 
-from mmft.engine.runner import seed_iteration
 from mmft.models.utils import QueryMixer
+from mmft.runtime.loops import seed_iteration
 
 
 def test_box_is_mmpretrains_cutmix_box():

@@ -369,7 +369,7 @@ def test_damaged_weights_are_refused_not_written(tmp_path, capsys, how,
 def test_an_unreadable_safetensors_file_is_named(tmp_path, content):
     from safetensors.torch import save_file
 
-    from mmft.utils import CheckpointLoadError
+    from mmft.runtime import CheckpointLoadError
     state = tiny_source('timm', 'vit')[0].state_dict()
     src = str(tmp_path / 'model.safetensors')
     if content == 'pickle':  # a .pth under the name

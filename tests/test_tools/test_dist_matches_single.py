@@ -33,6 +33,7 @@ from tests.helpers import (ROOT, cfg_options, free_port, load, make_uft_assets,
 pytestmark = pytest.mark.slow
 
 HEADER = ("custom_imports = dict(imports=['mmft.models', 'mmft.engine', "
+          "'mmft.runtime', "
           "'mmft.datasets', 'tests.dist_hook'], allow_failed_imports=False)\n")
 DETERMINISTIC = {
     'cotuning':

@@ -173,7 +173,7 @@ def test_a_checkpoint_of_another_class_set_is_refused(run, tmp_path):
 ])
 def test_the_tools_refuse_a_checkpoint_that_runs_code(run, tmp_path, script,
                                                       argv):
-    from mmft.utils import UnsafeCheckpointError
+    from mmft.runtime import UnsafeCheckpointError
     shutil.copytree(osp.join(run[2], 'test'), str(tmp_path / 'images'))
     marker = str(tmp_path / 'MARKER')
     evil = payload_checkpoint(str(tmp_path / 'evil.pth'), marker)

@@ -90,6 +90,7 @@ def test_sigkill_then_resume_reproduces_the_run(tmp_path, assets, method):
     cfg.write_text(
         f"_base_ = ['{osp.join(ROOT, 'tests', 'configs', config)}']\n"
         "custom_imports = dict(imports=['mmft.models', 'mmft.engine', "
+        "'mmft.runtime', "
         "'mmft.datasets', 'tests.dist_hook'], allow_failed_imports=False)\n"
         "default_hooks = dict(logger=dict(interval=1))\n" +
         (RANDOM_VIEWS if method.startswith('bituning') else ''))

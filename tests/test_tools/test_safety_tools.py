@@ -4,9 +4,10 @@ import os
 import os.path as osp
 
 import pytest
+from mmengine.config import Config
 
-from mmft.utils import UnsafeCheckpointError
-from mmft.utils.work_dir import WorkDirBusyError
+from mmft.runtime import UnsafeCheckpointError
+from mmft.runtime.work_dir import WorkDirBusyError
 from tests.helpers import ROOT, hold_lock, load, payload_checkpoint
 from tests.helpers import run_in_process as run
 from tests.helpers import tool_options
@@ -39,7 +40,7 @@ def test_tools_refuse_a_payload(assets, tmp_path, evil, script, argv):
 def test_bare_resume_skips_a_payload_named_by_last_checkpoint(
         assets, tmp_path, evil, monkeypatch):
     said = []
-    monkeypatch.setattr('mmft.utils.resume.print_log',
+    monkeypatch.setattr('mmft.runtime.resume.print_log',
                         lambda msg, **kwargs: said.append(msg))
     work = str(tmp_path / 'w')
     run('train.py', CONFIG, '--work-dir', work,
@@ -108,3 +109,41 @@ def test_tta_testing_checks_classes_too(assets, tmp_path):
     with pytest.raises(ValueError, match=r'model.head.num_classes=7'):
         run('test.py', CONFIG, checkpoint, '--tta', '--work-dir', work,
             *tool_options(assets, **{'model.head.num_classes': 7}))
+
+
+def test_a_config_without_the_safety_hooks_runs_with_one_notice(
+        assets, tmp_path, capsys):
+    """A config on mmengine's hooks only (as one on mmpretrain's runtime)
+    trains: tools/train.py names the missing default_hooks keys once and
+    adds none of them."""
+    cfg = tmp_path / 'plain_hooks.py'
+    cfg.write_text(
+        f"_base_ = [{osp.join(ROOT, 'tests', 'configs', 'tiny_erm.py')!r}]\n"
+        'default_hooks = dict(\n'
+        '    _delete_=True,\n'
+        "    timer=dict(type='IterTimerHook'),\n"
+        "    logger=dict(type='LoggerHook', interval=1),\n"
+        "    param_scheduler=dict(type='ParamSchedulerHook'),\n"
+        "    checkpoint=dict(type='CheckpointHook', by_epoch=False, "
+        'interval=1))\n')
+    work = str(tmp_path / 'w')
+    run('train.py', str(cfg), '--work-dir', work,
+        *tool_options(assets, source_head=False, **{'train_cfg.max_iters': 1}))
+    err = capsys.readouterr().err
+    assert err.count('mmft: this config does not turn on') == 1
+    named = [
+        line.split(' = ')[0].strip() for line in err.splitlines()
+        if line.startswith('  default_hooks.')
+    ]
+    assert named == [
+        'default_hooks.checkpoint', 'default_hooks.safe_loading',
+        'default_hooks.finite_loss', 'default_hooks.finite_state',
+        'default_hooks.class_consistency', 'default_hooks.resume_check'
+    ]
+    assert 'inherit configs/_base_/default_runtime.py' in err
+    dumped = Config.fromfile(osp.join(work, 'plain_hooks.py'))
+    assert sorted(dumped.default_hooks) == [
+        'checkpoint', 'logger', 'param_scheduler', 'timer'
+    ]
+    assert dumped.default_hooks.checkpoint.type == 'CheckpointHook'
+    assert load(osp.join(work, 'iter_1.pth'))['meta']['iter'] == 1

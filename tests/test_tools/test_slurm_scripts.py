@@ -54,6 +54,7 @@ def test_slurm_train_then_test_on_two_cpu_tasks(tmp_path, slurm_bin):
     cfg.write_text(
         f"_base_ = ['{osp.join(ROOT, 'tests/configs/tiny_cotuning.py')}']\n"
         "custom_imports = dict(imports=['mmft.models', 'mmft.engine', "
+        "'mmft.runtime', "
         "'mmft.datasets', 'tests.dist_hook'], allow_failed_imports=False)\n"
         "custom_hooks = [dict(type='DumpRankStateHook')]\n")
     env = dict(

@@ -202,8 +202,10 @@ def test_sweep_evaluates_uft_protocols_and_prints_the_table(tmp_path):
     for key, row in (('1-shot single-label/recall (%, mean of 1)',
                       '1-shot single-label/recall (%)'),
                      ('retrieval/precision@5 (%)', ) * 2):
-        cells = [f'{rows[n][key]:.2f} ± 0.00 (1)'
-                 for n in ('pretrained/source', 'tiny_uft')]
+        cells = [
+            f'{rows[n][key]:.2f} ± 0.00 (1)'
+            for n in ('pretrained/source', 'tiny_uft')
+        ]
         assert f'| {row} | {cells[0]} | {cells[1]} |' in out
     # UFT changed the backbone: its retrieval is not the source's
     assert rows['tiny_uft'] != rows['pretrained/source']

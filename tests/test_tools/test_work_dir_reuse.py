@@ -6,7 +6,7 @@ import os.path as osp
 
 import pytest
 
-from mmft.utils.work_dir import WorkDirInUseError
+from mmft.runtime.work_dir import WorkDirInUseError
 from tests.helpers import ROOT, load
 from tests.helpers import run_in_process as run
 from tests.helpers import tool_options

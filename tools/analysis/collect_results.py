@@ -34,7 +34,7 @@ import statistics
 from collections import defaultdict
 from typing import Dict, List, Optional, Tuple
 
-from mmft.utils import atomic_write_text
+from mmft.runtime import atomic_write_text
 
 CELL = re.compile(r'^(?:ratio(?P<ratio>[0-9.e-]+)_)?seed(?P<seed>\d+)'
                   r'(?:_holdout[0-9.e-]+)?$')

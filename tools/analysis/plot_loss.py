@@ -20,7 +20,7 @@ import json
 import os.path as osp
 from typing import Dict, List, Sequence, Tuple
 
-from mmft.utils import atomic_write
+from mmft.runtime import atomic_write
 
 Series = Dict[str, Tuple[List[int], List[float]]]
 

@@ -22,7 +22,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from mmft.utils import atomic_write, atomic_write_text, load_checkpoint_file
+from mmft.runtime import atomic_write, atomic_write_text, load_checkpoint_file
 
 
 def load_relationship(path: str,

@@ -24,8 +24,9 @@ from mmengine.runner import Runner
 from mmengine.utils import ProgressBar
 
 from mmft.registry import MODELS
-from mmft.utils import atomic_write, innermost_dataset, safe_checkpoint_loading
-from mmft.utils.cfg_options import check_cfg_options
+from mmft.runtime import atomic_write, safe_checkpoint_loading
+from mmft.runtime.cfg_options import check_cfg_options
+from mmft.utils import innermost_dataset
 
 
 @torch.no_grad()

@@ -29,7 +29,7 @@ from typing import Dict, List, Tuple
 
 from mmengine.config import DictAction
 
-from mmft.utils import atomic_write_text
+from mmft.runtime import atomic_write_text
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

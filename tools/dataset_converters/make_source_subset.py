@@ -17,7 +17,7 @@ import argparse
 
 import numpy as np
 
-from mmft.utils import atomic_write_text
+from mmft.runtime import atomic_write_text
 
 
 def choose(lines: list,

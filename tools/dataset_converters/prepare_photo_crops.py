@@ -22,7 +22,7 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from mmft.utils import atomic_write_text
+from mmft.runtime import atomic_write_text
 
 
 def crops(num: int, size: int, seed: int) -> np.ndarray:

@@ -19,7 +19,7 @@ import os.path as osp
 import re
 from collections import OrderedDict
 
-from mmft.utils import atomic_save, load_checkpoint_file
+from mmft.runtime import atomic_save, load_checkpoint_file
 from mmft.utils.convert.verify import check_loads
 
 # Blocks per stage of EfficientNet-B0 / Lite0 as mmpretrain groups them.

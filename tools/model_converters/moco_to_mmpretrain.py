@@ -26,7 +26,7 @@ import argparse
 import os.path as osp
 from collections import OrderedDict
 
-from mmft.utils import atomic_save, load_checkpoint_file
+from mmft.runtime import atomic_save, load_checkpoint_file
 from mmft.utils.convert.verify import (check_loads, check_tensors,
                                        resnet_backbone)
 

@@ -27,7 +27,7 @@ from types import ModuleType
 
 import mmpretrain
 
-from mmft.utils import atomic_save, load_checkpoint_file
+from mmft.runtime import atomic_save, load_checkpoint_file
 from mmft.utils.convert.verify import check_loads, resnet_backbone
 
 

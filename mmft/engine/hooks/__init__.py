@@ -1,18 +1,9 @@
 from .category_relationship_hook import CategoryRelationshipHook
 from .channel_attention_hook import ChannelAttentionHook
-from .channels_last_hook import ChannelsLastHook
-from .class_consistency_hook import ClassConsistencyHook
-from .finite_loss_hook import FiniteLossHook
-from .finite_state_hook import FiniteStateHook
 from .momentum_encoder_hook import MomentumEncoderHook
-from .progress_bar_hook import ProgressBarHook
-from .resume_check_hook import ResumeCheckHook
-from .safe_checkpoint_hook import SafeCheckpointHook
-from .safe_loading_hook import SafeLoadingHook
+from .training_set_pass_hook import TrainingSetPassHook
 
 __all__ = [
-    'CategoryRelationshipHook', 'ChannelAttentionHook', 'ChannelsLastHook',
-    'ClassConsistencyHook', 'FiniteLossHook', 'FiniteStateHook',
-    'MomentumEncoderHook', 'ProgressBarHook', 'ResumeCheckHook',
-    'SafeCheckpointHook', 'SafeLoadingHook'
+    'CategoryRelationshipHook', 'ChannelAttentionHook', 'MomentumEncoderHook',
+    'TrainingSetPassHook'
 ]

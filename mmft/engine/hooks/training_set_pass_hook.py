@@ -17,7 +17,8 @@ from mmengine.utils import ProgressBar
 from mmpretrain.utils import get_ori_model
 
 from mmft.models.utils import gather_rows
-from mmft.utils import atomic_save, innermost_dataset, load_checkpoint_file
+from mmft.runtime import atomic_save, load_checkpoint_file
+from mmft.utils import innermost_dataset
 
 
 class TrainingSetPassHook(Hook):

@@ -11,7 +11,7 @@ from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 from mmpretrain.structures import DataSample
 
 from mmft.registry import MODELS
-from mmft.utils import load_checkpoint_file
+from mmft.runtime import load_checkpoint_file
 from ..utils import MomentumEncoder, QueryMixer, gather_batch
 from ..utils.legacy import reject_moved_args
 

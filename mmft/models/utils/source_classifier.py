@@ -6,8 +6,8 @@ import torch
 import torch.nn as nn
 from mmengine.logging import MMLogger
 
-from mmft.utils import load_checkpoint_file
-from mmft.utils.convert.base import show_keys
+from mmft.runtime import load_checkpoint_file
+from mmft.utils.keys import show_keys
 
 
 def load_source_classifier(linear: nn.Linear,

@@ -17,8 +17,9 @@ from typing import Dict, Mapping, Optional
 
 import torch
 
+from ..keys import show_keys
 from . import convnext, swin, vit
-from .base import LayoutError, show_keys, unwrap
+from .base import LayoutError, unwrap
 
 FAMILIES = OrderedDict(vit=vit, swin=swin, convnext=convnext)
 SOURCES = ('torchvision', 'timm')

@@ -6,6 +6,8 @@ from typing import (Callable, Dict, Iterable, List, Mapping, Optional, Tuple,
 
 import torch
 
+from ..keys import show_keys
+
 # (pattern, target): the target is a ``re`` replacement template, or a
 # function of the match that returns the new key (None drops the tensor).
 Rule = Tuple[str, Union[str, Callable[[re.Match], Optional[str]]]]
@@ -20,23 +22,6 @@ class LayoutError(KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ''
-
-
-def show_keys(keys: Iterable[str], limit: int = 12) -> str:
-    """Name some keys: the first ``limit`` and how many more there are.
-
-    Args:
-        keys (Iterable[str]): The keys.
-        limit (int): How many to name. Defaults to 12.
-
-    Returns:
-        str: E.g. ``'a', 'b' (and 3 more)``.
-    """
-    keys = list(keys)
-    text = ', '.join(repr(k) for k in keys[:limit])
-    if len(keys) > limit:
-        text += f' (and {len(keys) - limit} more)'
-    return text or '(none)'
 
 
 def unwrap(checkpoint: Mapping) -> Dict[str, torch.Tensor]:

@@ -5,8 +5,8 @@ import copy
 import os.path as osp
 from typing import Any, Dict, Optional, Sequence
 
-from ..io import atomic_save
-from ..safe_load import CheckpointLoadError, load_checkpoint_file
+from mmft.runtime.io import atomic_save
+from mmft.runtime.safe_load import CheckpointLoadError, load_checkpoint_file
 from . import (FAMILIES, classifier_prefix, convert, detect_arch,
                model_settings, unwrap)
 from .verify import check_loads

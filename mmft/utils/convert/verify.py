@@ -6,7 +6,8 @@ from typing import Mapping, Optional
 
 import torch
 
-from .base import LayoutError, count, show_keys
+from ..keys import show_keys
+from .base import LayoutError, count
 
 # (blocks per stage, block type) of torchvision's and mmpretrain's ResNets
 RESNET_DEPTHS = {

@@ -4,7 +4,7 @@ import os
 import pytest
 import torch
 
-from mmft.utils import atomic_save, atomic_write_text
+from mmft.runtime import atomic_save, atomic_write_text
 
 
 def test_text_and_tensors_land_whole(tmp_path):

@@ -11,8 +11,8 @@ import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
-from mmft.utils import (CheckpointLoadError, UnsafeCheckpointError,
-                        load_checkpoint_file, safe_checkpoint_loading)
+from mmft.runtime import (CheckpointLoadError, UnsafeCheckpointError,
+                          load_checkpoint_file, safe_checkpoint_loading)
 from tests.helpers import ROOT, payload_checkpoint
 
 
@@ -169,6 +169,7 @@ def test_importing_mmft_changes_no_loader():
     code = ('from mmengine.runner.checkpoint import CheckpointLoader as C\n'
             "before = C._schemes['']\n"
             'import mmft, mmft.models, mmft.engine, mmft.datasets\n'
+            'import mmft.runtime\n'
             "assert C._schemes[''] is before, C._schemes['']\n"
             "print('unchanged', before.__module__)")
     out = subprocess.run([sys.executable, '-c', code],

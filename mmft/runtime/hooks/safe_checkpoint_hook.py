@@ -7,8 +7,8 @@ from mmengine.hooks import CheckpointHook
 
 from mmft import patches
 from mmft.registry import HOOKS
-from mmft.utils import BACKEND_NAME
-from mmft.utils.quiet import FILE_CLIENT_NOTICES, WithoutMessages
+from ..atomic_local_backend import BACKEND_NAME
+from ..quiet import FILE_CLIENT_NOTICES, WithoutMessages
 
 
 @HOOKS.register_module()
@@ -16,7 +16,7 @@ class SafeCheckpointHook(CheckpointHook):
     """:class:`mmengine.hooks.CheckpointHook` with safe writes.
 
     Checkpoints are written to a temporary name and renamed
-    (:class:`mmft.utils.AtomicLocalBackend`, the default ``backend_args``),
+    (:class:`mmft.runtime.AtomicLocalBackend`, the default ``backend_args``),
     so a killed run never leaves a half checkpoint that a later ``--resume``
     trusts, and a symlink planted where a checkpoint or ``last_checkpoint``
     goes is replaced instead of written through. Takes every argument of

@@ -16,7 +16,7 @@ class AtomicLocalBackend(LocalBackend):
     a reader (a later ``--resume``) never sees half a checkpoint, and a
     symlink planted at the destination is replaced, not written through.
     Select it with ``backend_args=dict(backend='mmft_atomic_local')``
-    (:class:`mmft.engine.hooks.SafeCheckpointHook` does).
+    (:class:`mmft.runtime.hooks.SafeCheckpointHook` does).
     """
 
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:

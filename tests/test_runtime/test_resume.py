@@ -6,8 +6,8 @@ import shutil
 import pytest
 import torch
 
-from mmft.utils import (CheckpointLoadError, latest_loadable_checkpoint,
-                        resume_candidates)
+from mmft.runtime import (CheckpointLoadError, latest_loadable_checkpoint,
+                          resume_candidates)
 
 
 def write_run(work_dir, steps=(2, 4, 6), absolute=True):
@@ -38,7 +38,7 @@ def test_a_moved_work_dir_resumes(tmp_path, absolute):
 
 def test_a_truncated_newest_falls_back_and_says_why(tmp_path, monkeypatch):
     said = []
-    monkeypatch.setattr('mmft.utils.resume.print_log',
+    monkeypatch.setattr('mmft.runtime.resume.print_log',
                         lambda msg, **kwargs: said.append(msg))
     work = write_run(str(tmp_path / 'w'))
     newest = os.path.join(work, 'iter_6.pth')
@@ -68,7 +68,7 @@ def test_a_copied_work_dir_resumes_its_own_checkpoint(tmp_path, monkeypatch):
     """last_checkpoint holds the original's absolute path, which still
     exists: before, the copy continued the original's checkpoint."""
     said = []
-    monkeypatch.setattr('mmft.utils.resume.print_log',
+    monkeypatch.setattr('mmft.runtime.resume.print_log',
                         lambda msg, **kwargs: said.append(msg))
     write_run(str(tmp_path / 'old'))
     shutil.copytree(str(tmp_path / 'old'), str(tmp_path / 'new'))

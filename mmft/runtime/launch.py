@@ -4,7 +4,7 @@ import contextlib
 import datetime
 import os
 import os.path as osp
-from typing import Iterator, Sequence, Tuple
+from typing import Iterator, Tuple
 
 import torch
 import torch.distributed as torch_dist
@@ -200,19 +200,10 @@ def is_first_rank() -> bool:
     return rank == '0'
 
 
-# Hooks that tools/train.py and tools/test.py make sure every run has.
-SAFETY_HOOKS = dict(
-    safe_loading=dict(type='mmft.SafeLoadingHook'),
-    class_consistency=dict(type='mmft.ClassConsistencyHook'),
-    finite_state=dict(type='mmft.FiniteStateHook'),
-    resume_check=dict(type='mmft.ResumeCheckHook'),
-)
-PLAIN_CHECKPOINT_HOOKS = ('CheckpointHook', 'mmengine.CheckpointHook')
-
-
 def add_trust_argument(parser: argparse.ArgumentParser) -> None:
     """``--trust-checkpoint FILE...`` of ``tools/train.py`` and
-    ``tools/test.py`` (see :func:`add_safety_hooks`)."""
+    ``tools/test.py``: the files go to the config's ``trusted_checkpoints``
+    (:func:`mmft.runtime.safety_hooks.check_safety_hooks`)."""
     parser.add_argument(
         '--trust-checkpoint',
         nargs='+',
@@ -220,26 +211,3 @@ def add_trust_argument(parser: argparse.ArgumentParser) -> None:
         metavar='FILE',
         help='checkpoint files to unpickle in full (they can run code); '
         'every other file is loaded with weights_only=True')
-
-
-def add_safety_hooks(cfg: Config, trusted: Sequence[str] = ()) -> None:
-    """Give a config mmft's safe loading, class checks and finite-state
-    check, and write checkpoints with :class:`SafeCheckpointHook`, where
-    the config (e.g. one on mmpretrain's runtime) does not already.
-
-    Args:
-        cfg (Config): The run's config.
-        trusted (Sequence[str]): Files to add to ``trusted_checkpoints``
-            (``--trust-checkpoint``).
-    """
-    cfg.trusted_checkpoints = list(cfg.get('trusted_checkpoints')
-                                   or []) + list(trusted)
-    if cfg.get('default_hooks') is None:  # (setdefault would store a copy)
-        cfg.default_hooks = {}
-    hooks = cfg.default_hooks
-    for name, hook in SAFETY_HOOKS.items():
-        if name not in hooks:  # a config may still turn one off with None
-            hooks[name] = dict(hook)
-    checkpoint = hooks.get('checkpoint')
-    if checkpoint and checkpoint.get('type') in PLAIN_CHECKPOINT_HOOKS:
-        checkpoint['type'] = 'mmft.SafeCheckpointHook'

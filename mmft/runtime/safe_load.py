@@ -12,7 +12,7 @@ unpickled in full.
 mmengine's own loader for local paths (``load_from``, ``--resume``,
 ``init_cfg=dict(type='Pretrained')``) is pointed at
 :func:`load_checkpoint_file` only inside :func:`safe_checkpoint_loading`, which
-:class:`mmft.engine.hooks.SafeLoadingHook` enters for the time a Runner runs.
+:class:`mmft.runtime.hooks.SafeLoadingHook` enters for the time a Runner runs.
 Importing mmft changes no loader.
 """
 import contextlib

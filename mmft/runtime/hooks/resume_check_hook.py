@@ -81,8 +81,9 @@ def _model_summary(model: Any) -> str:
         parts.append(f'head {head.get("type")!r}')
     regularizers = model.get('regularizers')
     if isinstance(regularizers, dict):
-        names = ', '.join(f'{k}={v.get("type")!r}' if isinstance(v, dict)
-                          else k for k, v in regularizers.items())
+        names = ', '.join(
+            f'{k}={v.get("type")!r}' if isinstance(v, dict) else k
+            for k, v in regularizers.items())
         parts.append(f'regularizers {{{names}}}')
     else:
         parts.append('no regularizers')

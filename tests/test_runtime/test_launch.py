@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from mmft.utils.slurm import first_slurm_host, slurm_env
+from mmft.runtime.slurm import first_slurm_host, slurm_env
 
 
 @pytest.mark.parametrize('nodelist,host', [
@@ -78,7 +78,7 @@ def test_slurm_on_gpus_starts_through_env_not_mmengines_shell(monkeypatch):
     import torch
     from mmengine.config import Config
 
-    from mmft.utils.launch import setup_cpu_distributed
+    from mmft.runtime.launch import setup_cpu_distributed
 
     def no_shell(*args, **kwargs):
         raise AssertionError('a shell was started')
@@ -115,7 +115,7 @@ def test_an_unresolvable_master_fails_at_once(monkeypatch, no_process_group):
     default timeout) or until the job's time limit."""
     from mmengine.config import Config
 
-    from mmft.utils.launch import setup_cpu_distributed
+    from mmft.runtime.launch import setup_cpu_distributed
     slurm(
         monkeypatch,
         SLURM_PROCID='1',
@@ -136,7 +136,7 @@ def test_the_process_group_gets_a_bounded_timeout(monkeypatch,
     import torch
     from mmengine.config import Config
 
-    from mmft.utils.launch import DIST_TIMEOUT_S, setup_cpu_distributed
+    from mmft.runtime.launch import DIST_TIMEOUT_S, setup_cpu_distributed
     slurm(monkeypatch, MASTER_ADDR='127.0.0.1', RANK='0', WORLD_SIZE='2')
     cfg = Config(dict(launcher='pytorch'))
     setup_cpu_distributed(cfg)  # CPU: mmft starts gloo

@@ -7,7 +7,7 @@ import torch
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
 
-from mmft.engine.hooks import FiniteLossHook
+from mmft.runtime.hooks import FiniteLossHook
 
 
 class Diverging(BaseModel):

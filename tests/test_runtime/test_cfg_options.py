@@ -4,7 +4,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from mmft.utils.cfg_options import check_cfg_options
+from mmft.runtime.cfg_options import check_cfg_options
 from tests.helpers import ROOT
 
 

@@ -8,7 +8,7 @@ from mmengine.logging import print_log
 
 from mmft import patches
 from mmft.registry import HOOKS
-from mmft.utils import safe_checkpoint_loading
+from ..safe_load import safe_checkpoint_loading
 
 
 @HOOKS.register_module()
@@ -18,7 +18,7 @@ class SafeLoadingHook(Hook):
 
     From ``before_run`` (before the weights are initialised and ``load_from``
     or ``--resume`` is loaded) to ``after_run``, every local file that
-    mmengine loads goes through :func:`mmft.utils.load_checkpoint_file`:
+    mmengine loads goes through :func:`mmft.runtime.load_checkpoint_file`:
     ``weights_only=True`` with the globals of mmengine checkpoints allowed,
     and full unpickling only for the files named in the config's top-level
     ``trusted_checkpoints`` list (``tools/train.py --trust-checkpoint``).

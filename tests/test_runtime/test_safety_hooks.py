@@ -11,9 +11,9 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmpretrain.utils import get_ori_model
 
-from mmft.engine.hooks.finite_state_hook import first_non_finite
 from mmft.registry import HOOKS
-from mmft.utils import UnsafeCheckpointError
+from mmft.runtime import UnsafeCheckpointError
+from mmft.runtime.hooks.finite_state_hook import first_non_finite
 from tests.helpers import load, make_image_folder, payload_checkpoint, tiny_cfg
 
 

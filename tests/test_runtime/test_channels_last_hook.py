@@ -6,7 +6,7 @@ import pytest
 import torch
 from mmengine.runner import Runner
 
-from mmft.engine.hooks.channels_last_hook import to_channels_last
+from mmft.runtime.hooks.channels_last_hook import to_channels_last
 from tests.helpers import tiny_cfg
 
 CL = torch.channels_last

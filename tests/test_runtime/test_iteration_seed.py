@@ -4,7 +4,7 @@ import random
 import numpy as np
 import torch
 
-from mmft.engine.runner import seed_iteration
+from mmft.runtime.loops import seed_iteration
 
 
 def draws():

@@ -4,9 +4,9 @@ import signal
 
 import pytest
 
-from mmft.utils.work_dir import (WorkDirBusyError, WorkDirInUseError,
-                                 WorkDirLock, check_fresh_run,
-                                 check_no_symlinks)
+from mmft.runtime.work_dir import (WorkDirBusyError, WorkDirInUseError,
+                                   WorkDirLock, check_fresh_run,
+                                   check_no_symlinks)
 from tests.helpers import hold_lock
 
 

@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 
-from mmft.engine.hooks.resume_check_hook import ResumeCheckHook, saved_config
+from mmft.runtime.hooks.resume_check_hook import ResumeCheckHook, saved_config
 from tests.helpers import ROOT
 
 
@@ -76,8 +76,8 @@ def test_an_optimizer_state_that_does_not_fit_is_named(groups, out, message):
     runner = fake_runner(out, 0.1, groups)
     with pytest.raises(ValueError, match=message) as err:
         ResumeCheckHook().after_load_checkpoint(runner, checkpoint)
-    assert "model.type='Net'; this config has model.type='Net'" in str(
-        err.value)
+    assert ("model.type='Net', no regularizers; this config has "
+            "model.type='Net', no regularizers") in str(err.value)
     assert 'load_from=w/iter_2.pth (without --resume)' in str(err.value)
 
 
