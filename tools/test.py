@@ -20,6 +20,7 @@ from mmft.runtime.cfg_options import check_cfg_options
 from mmft.runtime.launch import (add_trust_argument, check_paths,
                                  default_work_dir, distributed_session,
                                  is_first_rank, set_dataloader_defaults)
+from mmft.runtime.safe_load import safe_checkpoint_loading
 from mmft.runtime.safety_hooks import check_safety_hooks
 from mmft.runtime.work_dir import check_no_symlinks
 from mmft.utils import innermost_dataset
@@ -106,7 +107,10 @@ def main() -> None:
         cfg, trusted=args.trust_checkpoint, notify=is_first_rank())
     if is_first_rank():  # rank 0 writes the config dump and logs there
         check_no_symlinks(cfg.work_dir)
-    with distributed_session(cfg):
+    # safe loading whatever the config (SafeLoadingHook does it inside
+    # a Runner; a config without it still loads nothing unsafely here)
+    with distributed_session(cfg), \
+            safe_checkpoint_loading(cfg.trusted_checkpoints):
         if 'runner_type' in cfg:
             runner = RUNNERS.build(cfg)
         else:

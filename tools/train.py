@@ -19,6 +19,7 @@ from mmft.runtime.cfg_options import check_cfg_options
 from mmft.runtime.launch import (add_trust_argument, check_paths,
                                  default_work_dir, distributed_session,
                                  is_first_rank, set_dataloader_defaults)
+from mmft.runtime.safe_load import safe_checkpoint_loading
 from mmft.runtime.safety_hooks import check_safety_hooks
 from mmft.runtime.work_dir import (WorkDirLock, check_fresh_run,
                                    check_no_symlinks)
@@ -143,7 +144,10 @@ def main() -> None:
     if not cfg.get('resume'):  # every rank: each stops on its own
         check_fresh_run(cfg.work_dir)
     resolve_resume(cfg)
-    with distributed_session(cfg):
+    # safe loading whatever the config (SafeLoadingHook does it inside
+    # a Runner; a config without it still loads nothing unsafely here)
+    with distributed_session(cfg), \
+            safe_checkpoint_loading(cfg.trusted_checkpoints):
         if 'runner_type' in cfg:
             runner = RUNNERS.build(cfg)
         else:

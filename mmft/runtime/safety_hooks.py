@@ -2,6 +2,10 @@
 
 ``configs/_base_/default_runtime.py`` switches the safety hooks on, as
 ``default_hooks`` keys; ``tools/train.py`` and ``tools/test.py`` add none.
+Loading is the one guarantee the tools keep whatever the config: they run
+the Runner inside :func:`mmft.runtime.safe_load.safe_checkpoint_loading`,
+so a config without ``safe_loading`` still never unpickles an untrusted
+file through them (with torch < 2.6 mmengine's loader would).
 For a config without some of them (e.g. one on mmpretrain's runtime) they
 print one notice naming the missing keys and how to turn them on.
 """
@@ -18,7 +22,8 @@ SAFETY_HOOKS: Dict[str, Tuple[str, str]] = dict(
     checkpoint=('SafeCheckpointHook',
                 'checkpoints written whole, never through links'),
     safe_loading=('SafeLoadingHook',
-                  'checkpoints loaded with weights_only=True'),
+                  'weights_only=True loading in any Runner (tools/train.py '
+                  'and tools/test.py load so around theirs anyway)'),
     finite_loss=('FiniteLossHook', 'stop on a NaN/inf loss term'),
     finite_state=('FiniteStateHook',
                   'stop before saving NaN/inf weights or buffers'),

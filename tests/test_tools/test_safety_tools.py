@@ -111,11 +111,8 @@ def test_tta_testing_checks_classes_too(assets, tmp_path):
             *tool_options(assets, **{'model.head.num_classes': 7}))
 
 
-def test_a_config_without_the_safety_hooks_runs_with_one_notice(
-        assets, tmp_path, capsys):
-    """A config on mmengine's hooks only (as one on mmpretrain's runtime)
-    trains: tools/train.py names the missing default_hooks keys once and
-    adds none of them."""
+def plain_hooks_config(tmp_path) -> str:
+    """tiny_erm.py on mmengine's default hooks only."""
     cfg = tmp_path / 'plain_hooks.py'
     cfg.write_text(
         f"_base_ = [{osp.join(ROOT, 'tests', 'configs', 'tiny_erm.py')!r}]\n"
@@ -126,6 +123,26 @@ def test_a_config_without_the_safety_hooks_runs_with_one_notice(
         "    param_scheduler=dict(type='ParamSchedulerHook'),\n"
         "    checkpoint=dict(type='CheckpointHook', by_epoch=False, "
         'interval=1))\n')
+    return cfg
+
+
+def test_a_config_without_safe_loading_still_loads_safely(
+        assets, tmp_path, evil):
+    """Without SafeLoadingHook, tools/train.py's load_from still goes
+    through mmft's loader: the payload is refused by name, not run."""
+    with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
+        run('train.py', str(plain_hooks_config(tmp_path)), '--work-dir',
+            str(tmp_path / 'w'),
+            *tool_options(assets, source_head=False, **{
+                'train_cfg.max_iters': 1, 'load_from': evil}))
+
+
+def test_a_config_without_the_safety_hooks_runs_with_one_notice(
+        assets, tmp_path, capsys):
+    """A config on mmengine's hooks only (as one on mmpretrain's runtime)
+    trains: tools/train.py names the missing default_hooks keys once and
+    adds none of them."""
+    cfg = plain_hooks_config(tmp_path)
     work = str(tmp_path / 'w')
     run('train.py', str(cfg), '--work-dir', work,
         *tool_options(assets, source_head=False, **{'train_cfg.max_iters': 1}))
