@@ -55,10 +55,10 @@ PRESETS = {
 #: "The demo's figures"). The demo's own run is seed 0.
 EXPECTED: Dict[str, Dict[str, Tuple[float, float, int]]] = {
     'quick': {
-        'erm': (87.60, 0.13, 3),
-        'cotuning': (91.17, 1.50, 3),
-        'bituning': (87.49, 0.42, 3),
-        'cotuning_bituning': (91.24, 1.50, 3),
+        'erm': (86.45, 1.78, 3),
+        'cotuning': (92.13, 1.56, 3),
+        'bituning': (87.71, 0.72, 3),
+        'cotuning_bituning': (91.24, 0.76, 3),
     },
     'full': {
         'erm': (89.27, 0.76, 3),
@@ -87,7 +87,92 @@ UFT_PROTOCOLS = (
     ('uniformity', 'geometry/uniformity'),
     ('feature norm', 'geometry/norm'),
 )
-EXPECTED_UFT: Dict[str, Dict[str, Tuple[float, float, int]]] = {}
+EXPECTED_UFT: Dict[str, Dict[str, Tuple[float, float, int]]] = {
+    '1-shot accuracy/top1 (%, mean of 1)': {
+        'pretrained': (19.34, 5.29, 3),
+        'naive': (39.53, 0.0, 1),
+        'sdr': (31.63, 0.0, 1),
+        'mix': (26.84, 0.0, 1),
+        'sdr_mix': (28.17, 0.0, 1),
+    },
+    '2-shot accuracy/top1 (%, mean of 1)': {
+        'pretrained': (20.12, 2.78, 3),
+        'naive': (39.98, 0.0, 1),
+        'sdr': (52.9, 0.0, 1),
+        'mix': (41.09, 0.0, 1),
+        'sdr_mix': (29.18, 0.0, 1),
+    },
+    '4-shot accuracy/top1 (%, mean of 1)': {
+        'pretrained': (62.29, 6.47, 3),
+        'naive': (63.92, 0.0, 1),
+        'sdr': (63.36, 0.0, 1),
+        'mix': (63.03, 0.0, 1),
+        'sdr_mix': (70.27, 0.0, 1),
+    },
+    'kshot_ncm/1-shot (%)': {
+        'pretrained': (45.28, 0.0, 3),
+        'naive': (41.24, 0.0, 1),
+        'sdr': (46.67, 0.0, 1),
+        'mix': (44.18, 0.0, 1),
+        'sdr_mix': (46.11, 0.0, 1),
+    },
+    'kshot_ncm/2-shot (%)': {
+        'pretrained': (61.63, 0.0, 3),
+        'naive': (56.21, 0.0, 1),
+        'sdr': (59.01, 0.0, 1),
+        'mix': (59.88, 0.0, 1),
+        'sdr_mix': (58.9, 0.0, 1),
+    },
+    'kshot_ncm/4-shot (%)': {
+        'pretrained': (67.57, 0.0, 3),
+        'naive': (65.61, 0.0, 1),
+        'sdr': (66.15, 0.0, 1),
+        'mix': (67.45, 0.0, 1),
+        'sdr_mix': (67.45, 0.0, 1),
+    },
+    'retrieval/precision@5 (%)': {
+        'pretrained': (78.71, 0.0, 3),
+        'naive': (77.15, 0.0, 1),
+        'sdr': (77.39, 0.0, 1),
+        'mix': (77.77, 0.0, 1),
+        'sdr_mix': (76.37, 0.0, 1),
+    },
+    'clustering/bcubed_precision (%)': {
+        'pretrained': (50.05, 0.0, 3),
+        'naive': (53.75, 0.0, 1),
+        'sdr': (48.75, 0.0, 1),
+        'mix': (55.24, 0.0, 1),
+        'sdr_mix': (54.04, 0.0, 1),
+    },
+    'clustering/bcubed_f (%)': {
+        'pretrained': (49.98, 0.0, 3),
+        'naive': (53.9, 0.0, 1),
+        'sdr': (48.59, 0.0, 1),
+        'mix': (55.36, 0.0, 1),
+        'sdr_mix': (53.31, 0.0, 1),
+    },
+    'geometry/alignment': {
+        'pretrained': (0.49, 0.0, 3),
+        'naive': (1.56, 0.0, 1),
+        'sdr': (1.57, 0.0, 1),
+        'mix': (1.61, 0.0, 1),
+        'sdr_mix': (1.58, 0.0, 1),
+    },
+    'geometry/uniformity': {
+        'pretrained': (-1.33, 0.0, 3),
+        'naive': (-3.42, 0.0, 1),
+        'sdr': (-3.46, 0.0, 1),
+        'mix': (-3.53, 0.0, 1),
+        'sdr_mix': (-3.46, 0.0, 1),
+    },
+    'geometry/norm': {
+        'pretrained': (57.47, 0.0, 3),
+        'naive': (24.41, 0.0, 1),
+        'sdr': (19.78, 0.0, 1),
+        'mix': (20.55, 0.0, 1),
+        'sdr_mix': (18.23, 0.0, 1),
+    },
+}
 ITER = re.compile(r'Iter\(train\) \[\s*(\d+)/(\d+)\]')
 TEST = re.compile(r'Epoch\(test\) \[\s*(\d+)/(\d+)\]')
 

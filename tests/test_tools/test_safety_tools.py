@@ -131,10 +131,16 @@ def test_a_config_without_safe_loading_still_loads_safely(
     """Without SafeLoadingHook, tools/train.py's load_from still goes
     through mmft's loader: the payload is refused by name, not run."""
     with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
-        run('train.py', str(plain_hooks_config(tmp_path)), '--work-dir',
+        run(
+            'train.py', str(plain_hooks_config(tmp_path)), '--work-dir',
             str(tmp_path / 'w'),
-            *tool_options(assets, source_head=False, **{
-                'train_cfg.max_iters': 1, 'load_from': evil}))
+            *tool_options(
+                assets,
+                source_head=False,
+                **{
+                    'train_cfg.max_iters': 1,
+                    'load_from': evil
+                }))
 
 
 def test_a_config_without_the_safety_hooks_runs_with_one_notice(
