@@ -91,6 +91,10 @@ def test_sweep_commands_dry_run_into_distinct_dirs(argv, tmp_path):
     args = list(argv[2:])  # a fresh work root: no run is done or skipped
     root = args.index('--work-root') + 1
     args[root] = str(tmp_path / args[root])
+    if '--pretrained' in args:  # weights the clean clone does not have
+        weights = args.index('--pretrained') + 1
+        args[weights] = str(tmp_path / 'weights.pth')
+        open(args[weights], 'wb').close()
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         run_in_process('sweep.py', *args, '--dry-run')

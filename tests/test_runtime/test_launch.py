@@ -32,7 +32,10 @@ def test_anything_else_is_refused_and_nothing_runs(tmp_path, monkeypatch,
 def slurm(monkeypatch, **env):
     for key in ('MASTER_ADDR', 'MASTER_PORT', 'SLURM_NODELIST',
                 'SLURM_JOB_NODELIST', 'RANK', 'WORLD_SIZE', 'LOCAL_RANK'):
-        monkeypatch.delenv(key, raising=False)
+        # set first, so that monkeypatch restores (removes) what
+        # slurm_env() writes: it leaked MASTER_ADDR into later tests
+        monkeypatch.setenv(key, '')
+        monkeypatch.delenv(key)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
 

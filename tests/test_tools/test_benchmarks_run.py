@@ -75,6 +75,8 @@ def test_real_task_speed_prints_each_arm_against_the_plain_loop(assets):
     assert plain[1] == plain[3] == 1.0
     for wall, ratio, per_iter, iter_ratio in rows.values():
         assert wall > 0 and per_iter > 0
-        assert ratio == pytest.approx(wall / plain[0], abs=2e-3 + 0.01 * ratio)
+        assert ratio == pytest.approx(  # the times are printed rounded
+            wall / plain[0],
+            abs=2e-3 + 0.05 * ratio)
         assert iter_ratio == pytest.approx(
             per_iter / plain[2], abs=2e-3 + 0.1 / plain[2])
