@@ -139,6 +139,8 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
             'code in it can run)',
             logger='current',
             level=logging.WARNING)
+        # the per-file opt-in: --trust-checkpoint FILE, trusted_checkpoints
+        # or a tool's --trust for the one file it names; never the default
         return torch.load(path, map_location=map_location, weights_only=False)
     try:
         with torch.serialization.safe_globals(SAFE_GLOBALS):
